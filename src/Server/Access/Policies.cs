@@ -1,0 +1,22 @@
+using BackscatterConsole.Shared.Users;
+
+namespace BackscatterConsole.Server.Access;
+
+/// <summary>Authorization policies; endpoints and pages name these, never raw roles.</summary>
+public static class Policies
+{
+    /// <summary>Any role: read the inventory and results.</summary>
+    public const string Read = "read";
+
+    /// <summary>Change servers (Operators and Admins).</summary>
+    public const string ServersWrite = "servers.write";
+
+    /// <summary>Manage users and other users' tokens.</summary>
+    public const string Admin = "admin";
+
+    /// <summary>Signed in with any role or none: the caller's own account and tokens.</summary>
+    public const string Authenticated = "authenticated";
+
+    internal static readonly string[] ReadRoles = [Roles.Admin, Roles.Operator, Roles.Reviewer, Roles.Viewer];
+    internal static readonly string[] ServersWriteRoles = [Roles.Admin, Roles.Operator];
+}

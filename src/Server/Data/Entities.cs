@@ -1,0 +1,104 @@
+using Microsoft.AspNetCore.Identity;
+
+namespace BackscatterConsole.Server.Data;
+
+public sealed class AppUser : IdentityUser<Guid>
+{
+    /// <summary>A disabled user cannot sign in, and their cookies and tokens stop working at once.</summary>
+    public bool IsDisabled { get; set; }
+
+    public DateTime CreatedAt { get; set; }
+}
+
+public sealed class AppRole : IdentityRole<Guid>
+{
+    public AppRole()
+    {
+    }
+
+    public AppRole(string name)
+        : base(name)
+    {
+    }
+}
+
+public sealed class ManagedServer
+{
+    public Guid Id { get; set; }
+
+    public required string Name { get; set; }
+
+    /// <summary>Upper-case name: uniqueness and case-insensitive search that work the same on SQLite and PostgreSQL.</summary>
+    public required string NormalizedName { get; set; }
+
+    public required string Hostname { get; set; }
+
+    public required string Platform { get; set; }
+
+    public string? Version { get; set; }
+
+    public required string SmtpHost { get; set; }
+
+    public int SmtpPort { get; set; }
+
+    public bool ProbeEnabled { get; set; }
+
+    public string? Notes { get; set; }
+
+    public DateTime CreatedAt { get; set; }
+
+    public DateTime UpdatedAt { get; set; }
+
+    /// <summary>Concurrency token, incremented on every change; the API's ETag.</summary>
+    public long Revision { get; set; }
+
+    public List<ServerDomain> Domains { get; set; } = [];
+
+    public List<ServerTag> Tags { get; set; } = [];
+}
+
+public sealed class ServerDomain
+{
+    public long Id { get; set; }
+
+    public Guid ServerId { get; set; }
+
+    /// <summary>Keeps the order the user gave.</summary>
+    public int Position { get; set; }
+
+    public required string Name { get; set; }
+
+    public List<string> DkimSelectors { get; set; } = [];
+}
+
+public sealed class ServerTag
+{
+    public Guid ServerId { get; set; }
+
+    public required string Value { get; set; }
+}
+
+public sealed class ApiToken
+{
+    public Guid Id { get; set; }
+
+    public Guid UserId { get; set; }
+
+    public AppUser? User { get; set; }
+
+    public required string Name { get; set; }
+
+    /// <summary>SHA-256 of the secret, hex; the secret itself is never stored.</summary>
+    public required string TokenHash { get; set; }
+
+    /// <summary>The first characters of the secret, so a user can tell tokens apart.</summary>
+    public required string Prefix { get; set; }
+
+    public DateTime CreatedAt { get; set; }
+
+    public DateTime? ExpiresAt { get; set; }
+
+    public DateTime? LastUsedAt { get; set; }
+
+    public DateTime? RevokedAt { get; set; }
+}

@@ -1,0 +1,149 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using BackscatterConsole.Shared.Common;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.OpenApi;
+
+namespace BackscatterConsole.Server.Hosting;
+
+internal static class ApiExtensions
+{
+    /// <summary>Largest request body the API reads; inventory documents are far smaller.</summary>
+    public const long MaxRequestBodyBytes = 1024 * 1024;
+
+    public static IHostApplicationBuilder AddApi(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+        {
+            context.ProblemDetails.Instance ??= context.HttpContext.Request.Path;
+            context.ProblemDetails.Extensions["traceId"] = context.HttpContext.TraceIdentifier;
+        });
+        builder.Services.Configure<Microsoft.AspNetCore.Http.Json.JsonOptions>(options =>
+        {
+            options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+            options.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
+            options.SerializerOptions.AllowTrailingCommas = false;
+        });
+
+        // Bad JSON and wrong parameter types throw, so the exception handler answers with problem details
+        // that say what was wrong instead of an empty 400.
+        builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        builder.Services.AddExceptionHandler<ApiExceptionHandler>();
+        builder.Services.AddOpenApi("v1", options =>
+        {
+            options.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info = new OpenApiInfo
+                {
+                    Title = "BackscatterConsole API",
+                    Version = "v1",
+                    Description = "Inventory of managed mail servers and their backscatter checks. Authenticate with 'Authorization: Bearer <API token>'.",
+                };
+                document.Components ??= new OpenApiComponents();
+                document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+                document.Components.SecuritySchemes["bearer"] = new OpenApiSecurityScheme
+                {
+                    Type = SecuritySchemeType.Http,
+                    Scheme = "bearer",
+                    Description = "An API token created in the portal (Account → API tokens) or with POST /api/v1/tokens.",
+                };
+                document.Security ??= [];
+                document.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("bearer", document)] = [] });
+                return Task.CompletedTask;
+            });
+        });
+        return builder;
+    }
+
+    /// <summary>Refuses oversized API bodies with 413 before anything reads them.</summary>
+    public static IApplicationBuilder UseApiBodyLimit(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    {
+        if (context.Request.Path.StartsWithSegments("/api"))
+        {
+            if (context.Request.ContentLength > MaxRequestBodyBytes)
+            {
+                await ProblemResponses.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, "Request body too large", $"The body is {context.Request.ContentLength} bytes; the API accepts at most {MaxRequestBodyBytes}.");
+                return;
+            }
+
+            // Chunked bodies have no length up front; the server stops reading at the limit and the handler answers 413.
+            if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+            {
+                limit.MaxRequestBodySize = MaxRequestBodyBytes;
+            }
+        }
+
+        await next(context);
+    });
+
+    /// <summary>Maps an application result that failed to a problem-details result.</summary>
+    public static IResult ToProblem(this OperationResult result) => result.Status switch
+    {
+        OperationStatus.Invalid => TypedResults.ValidationProblem(result.Errors?.ToDictionary() ?? [], title: result.Message ?? "The input is not valid."),
+        OperationStatus.NotFound => Problem(StatusCodes.Status404NotFound, "Not found", result.Message),
+        OperationStatus.Conflict => Problem(StatusCodes.Status409Conflict, "Conflict", result.Message),
+        OperationStatus.PreconditionFailed => Problem(StatusCodes.Status412PreconditionFailed, "Precondition failed", result.Message),
+        OperationStatus.Forbidden => Problem(StatusCodes.Status403Forbidden, "Forbidden", result.Message),
+        OperationStatus.StorageUnavailable => Problem(StatusCodes.Status503ServiceUnavailable, "Storage unavailable", result.Message),
+        _ => throw new InvalidOperationException($"A successful result ({result.Status}) is not a problem."),
+    };
+
+    public static ProblemHttpResult Problem(int status, string title, string? detail) =>
+        TypedResults.Problem(detail: detail, statusCode: status, title: title);
+
+    /// <summary>Documents the problem responses every API endpoint can give.</summary>
+    public static RouteHandlerBuilder WithStandardProblems(this RouteHandlerBuilder builder, params int[] statuses)
+    {
+        builder.ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+        foreach (var status in statuses)
+        {
+            if (status == StatusCodes.Status400BadRequest)
+            {
+                builder.ProducesValidationProblem();
+            }
+            else
+            {
+                builder.ProducesProblem(status);
+            }
+        }
+
+        return builder;
+    }
+}
+
+/// <summary>Turns exceptions into problem details: malformed input as 400/413 with the reason, anything else as a 500 without internals.</summary>
+internal sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogger<ApiExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        ProblemDetails problem;
+        if (exception is BadHttpRequestException bad)
+        {
+            var detail = bad.InnerException is JsonException json
+                ? $"The request body is not valid JSON for this endpoint: {json.Message}"
+                : bad.Message;
+            problem = new ProblemDetails
+            {
+                Status = bad.StatusCode,
+                Title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request body too large" : "Bad request",
+                Detail = detail,
+            };
+        }
+        else
+        {
+            logger.LogError(exception, "Unhandled error on {Method} {Path}", httpContext.Request.Method, httpContext.Request.Path);
+            problem = new ProblemDetails
+            {
+                Status = StatusCodes.Status500InternalServerError,
+                Title = "Internal error",
+                Detail = "The server could not complete the request; the error is logged with the trace id.",
+            };
+        }
+
+        httpContext.Response.StatusCode = problem.Status!.Value;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
+    }
+}

@@ -1,0 +1,34 @@
+using BackscatterConsole.Server.Access;
+using BackscatterConsole.Server.Data;
+using BackscatterConsole.Server.Health;
+using BackscatterConsole.Server.Hosting;
+using BackscatterConsole.Server.Servers;
+
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, WebRootPath = WebRoot.Locate(args) });
+builder.AddData();
+builder.AddAccess();
+builder.AddApi();
+builder.AddUi();
+builder.AddHealth();
+builder.AddServers();
+
+var app = builder.Build();
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseSecurityHeaders();
+app.UseApiBodyLimit();
+app.UseStaticFiles();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseAntiforgery();
+
+app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+app.MapHealth();
+app.MapGroup("/api/v1").MapAccessApi().MapServersApi();
+app.MapUi();
+
+await app.InitializeAsync();
+await app.RunAsync();
+
+/// <summary>Entry point; public so integration tests can host it with WebApplicationFactory.</summary>
+public partial class Program;

@@ -1,0 +1,269 @@
+using BackscatterConsole.Domain.Servers;
+using BackscatterConsole.Server.Data;
+using BackscatterConsole.Shared.Common;
+using BackscatterConsole.Shared.Servers;
+using Microsoft.EntityFrameworkCore;
+
+namespace BackscatterConsole.Server.Servers;
+
+internal sealed class ServerInventory(AppDbContext db, TimeProvider clock, ILogger<ServerInventory> logger) : IServerInventory
+{
+    public async Task<OperationResult<PagedResult<ServerDto>>> ListAsync(ServerQuery query, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (query.Page < 1)
+        {
+            errors["page"] = ["Page must be 1 or more."];
+        }
+
+        if (query.PageSize is < 1 or > ServerQuery.MaxPageSize)
+        {
+            errors["pageSize"] = [$"Page size must be between 1 and {ServerQuery.MaxPageSize}."];
+        }
+
+        var sort = string.IsNullOrWhiteSpace(query.Sort) ? "name" : query.Sort.Trim();
+        var descending = sort.StartsWith('-');
+        var sortKey = sort.TrimStart('-');
+        if (!ServerQuery.SortKeys.Contains(sortKey))
+        {
+            errors["sort"] = [$"'{sort}' is not a sort key: use {string.Join(", ", ServerQuery.SortKeys)}, with '-' in front for descending."];
+        }
+
+        var platform = query.Platform?.Trim().ToLowerInvariant();
+        if (!string.IsNullOrEmpty(platform) && !MailPlatforms.All.Contains(platform))
+        {
+            errors["platform"] = [$"'{query.Platform}' is not a known platform: use one of {string.Join(", ", MailPlatforms.All)}."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return OperationResult<PagedResult<ServerDto>>.From(OperationResult.Invalid(errors));
+        }
+
+        var servers = db.Servers.AsNoTracking();
+        if (!string.IsNullOrWhiteSpace(query.Q))
+        {
+            var text = query.Q.Trim();
+            var upper = text.ToUpperInvariant();
+            var lower = text.ToLowerInvariant();
+            servers = servers.Where(s => s.NormalizedName.Contains(upper) || s.Hostname.Contains(lower) || s.Domains.Any(d => d.Name.Contains(lower)));
+        }
+
+        if (!string.IsNullOrEmpty(platform))
+        {
+            servers = servers.Where(s => s.Platform == platform);
+        }
+
+        if (!string.IsNullOrWhiteSpace(query.Tag))
+        {
+            var tag = query.Tag.Trim().ToLowerInvariant();
+            servers = servers.Where(s => s.Tags.Any(t => t.Value == tag));
+        }
+
+        var total = await servers.CountAsync(cancellationToken);
+        servers = (sortKey, descending) switch
+        {
+            ("hostname", false) => servers.OrderBy(s => s.Hostname).ThenBy(s => s.NormalizedName),
+            ("hostname", true) => servers.OrderByDescending(s => s.Hostname).ThenBy(s => s.NormalizedName),
+            ("platform", false) => servers.OrderBy(s => s.Platform).ThenBy(s => s.NormalizedName),
+            ("platform", true) => servers.OrderByDescending(s => s.Platform).ThenBy(s => s.NormalizedName),
+            ("updatedAt", false) => servers.OrderBy(s => s.UpdatedAt).ThenBy(s => s.NormalizedName),
+            ("updatedAt", true) => servers.OrderByDescending(s => s.UpdatedAt).ThenBy(s => s.NormalizedName),
+            (_, true) => servers.OrderByDescending(s => s.NormalizedName),
+            _ => servers.OrderBy(s => s.NormalizedName),
+        };
+
+        var page = await servers
+            .Skip((query.Page - 1) * query.PageSize)
+            .Take(query.PageSize)
+            .Include(s => s.Domains)
+            .Include(s => s.Tags)
+            .AsSplitQuery()
+            .ToListAsync(cancellationToken);
+
+        return OperationResult<PagedResult<ServerDto>>.Ok(new PagedResult<ServerDto>(page.Select(ToDto).ToList(), total, query.Page, query.PageSize));
+    }
+
+    public async Task<ServerDto?> GetAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var server = await LoadAsync(id, tracking: false, cancellationToken);
+        return server is null ? null : ToDto(server);
+    }
+
+    public IReadOnlyDictionary<string, string[]> Validate(ServerInput input) => ServerRules.Validate(input, out _);
+
+    public async Task<OperationResult<ServerDto>> CreateAsync(ServerInput input, CancellationToken cancellationToken)
+    {
+        var errors = ServerRules.Validate(input, out var definition);
+        if (definition is null)
+        {
+            return OperationResult<ServerDto>.From(OperationResult.Invalid(errors));
+        }
+
+        var normalizedName = definition.Name.ToUpperInvariant();
+        if (await db.Servers.AnyAsync(s => s.NormalizedName == normalizedName, cancellationToken))
+        {
+            return DuplicateName(definition.Name);
+        }
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        var server = new ManagedServer
+        {
+            Id = Guid.CreateVersion7(),
+            Name = definition.Name,
+            NormalizedName = normalizedName,
+            Hostname = definition.Hostname,
+            Platform = definition.Platform,
+            SmtpHost = definition.SmtpHost,
+            CreatedAt = now,
+            Revision = 1,
+        };
+        Apply(server, definition, now);
+        db.Servers.Add(server);
+        return await SaveAsync(server, definition.Name, cancellationToken);
+    }
+
+    public async Task<OperationResult<ServerDto>> UpdateAsync(Guid id, ServerInput input, long? expectedRevision, CancellationToken cancellationToken)
+    {
+        var server = await LoadAsync(id, tracking: true, cancellationToken);
+        if (server is null)
+        {
+            return new(OperationStatus.NotFound, null, $"No server has the id {id}.");
+        }
+
+        if (expectedRevision is { } expected && expected != server.Revision)
+        {
+            return Stale(server);
+        }
+
+        var errors = ServerRules.Validate(input, out var definition);
+        if (definition is null)
+        {
+            return OperationResult<ServerDto>.From(OperationResult.Invalid(errors));
+        }
+
+        var normalizedName = definition.Name.ToUpperInvariant();
+        if (await db.Servers.AnyAsync(s => s.NormalizedName == normalizedName && s.Id != id, cancellationToken))
+        {
+            return DuplicateName(definition.Name);
+        }
+
+        // The WHERE Revision = read value of the UPDATE catches a writer that slipped in after the check above.
+        db.Entry(server).Property(s => s.Revision).OriginalValue = server.Revision;
+        server.Revision++;
+        server.Name = definition.Name;
+        server.NormalizedName = normalizedName;
+        Apply(server, definition, clock.GetUtcNow().UtcDateTime);
+        return await SaveAsync(server, definition.Name, cancellationToken);
+    }
+
+    public async Task<OperationResult> DeleteAsync(Guid id, long? expectedRevision, CancellationToken cancellationToken)
+    {
+        var server = await db.Servers.SingleOrDefaultAsync(s => s.Id == id, cancellationToken);
+        if (server is null)
+        {
+            return OperationResult.Fail(OperationStatus.NotFound, $"No server has the id {id}.");
+        }
+
+        if (expectedRevision is { } expected && expected != server.Revision)
+        {
+            return Stale(server);
+        }
+
+        db.Servers.Remove(server);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            return OperationResult.Ok();
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return OperationResult.Fail(OperationStatus.PreconditionFailed, "The server was changed or deleted by someone else meanwhile; reload it and try again.");
+        }
+        catch (DbUpdateException e) when (StorageFailures.IsStorageUnavailable(e, out var reason))
+        {
+            return StorageUnavailable(e, reason);
+        }
+    }
+
+    public async Task<IReadOnlyList<string>> ListTagsAsync(CancellationToken cancellationToken) =>
+        await db.ServerTags.AsNoTracking().Select(t => t.Value).Distinct().OrderBy(t => t).ToListAsync(cancellationToken);
+
+    private Task<ManagedServer?> LoadAsync(Guid id, bool tracking, CancellationToken cancellationToken)
+    {
+        var query = tracking ? db.Servers : db.Servers.AsNoTracking();
+        return query.Include(s => s.Domains).Include(s => s.Tags).AsSplitQuery().SingleOrDefaultAsync(s => s.Id == id, cancellationToken);
+    }
+
+    private static void Apply(ManagedServer server, ServerDefinition definition, DateTime now)
+    {
+        server.Hostname = definition.Hostname;
+        server.Platform = definition.Platform;
+        server.Version = definition.Version;
+        server.SmtpHost = definition.SmtpHost;
+        server.SmtpPort = definition.SmtpPort;
+        server.ProbeEnabled = definition.ProbeEnabled;
+        server.Notes = definition.Notes;
+        server.UpdatedAt = now;
+
+        server.Domains.Clear();
+        for (var i = 0; i < definition.Domains.Count; i++)
+        {
+            var domain = definition.Domains[i];
+            server.Domains.Add(new ServerDomain { Name = domain.Name, Position = i, DkimSelectors = [.. domain.DkimSelectors] });
+        }
+
+        server.Tags.Clear();
+        server.Tags.AddRange(definition.Tags.Select(t => new ServerTag { Value = t }));
+    }
+
+    private async Task<OperationResult<ServerDto>> SaveAsync(ManagedServer server, string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            return OperationResult<ServerDto>.Ok(ToDto(server));
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return new(OperationStatus.PreconditionFailed, null, "The server was changed by someone else meanwhile; reload it and apply your change again.");
+        }
+        catch (DbUpdateException e) when (StorageFailures.IsStorageUnavailable(e, out var reason))
+        {
+            return OperationResult<ServerDto>.From(StorageUnavailable(e, reason));
+        }
+        catch (DbUpdateException e) when (e.InnerException?.Message.Contains("UNIQUE", StringComparison.OrdinalIgnoreCase) == true)
+        {
+            // Two creates with the same name raced past the existence check; the unique index decided.
+            return DuplicateName(name);
+        }
+    }
+
+    private OperationResult StorageUnavailable(Exception e, string reason)
+    {
+        logger.LogError(e, "Could not write to the database: {Reason}", reason);
+        return OperationResult.Fail(OperationStatus.StorageUnavailable, $"Nothing was saved: {reason}. Check the data directory and try again.");
+    }
+
+    private static OperationResult<ServerDto> DuplicateName(string name) =>
+        new(OperationStatus.Conflict, null, $"A server named '{name}' already exists; names are unique (ignoring case).");
+
+    private static OperationResult<ServerDto> Stale(ManagedServer server) =>
+        new(OperationStatus.PreconditionFailed, null, $"The server was changed by someone else (now at revision {server.Revision}); reload it and apply your change again.");
+
+    internal static ServerDto ToDto(ManagedServer s) => new(
+        s.Id,
+        s.Name,
+        s.Hostname,
+        s.Platform,
+        s.Version,
+        s.SmtpHost,
+        s.SmtpPort,
+        s.ProbeEnabled,
+        s.Domains.OrderBy(d => d.Position).Select(d => new HostedDomainDto(d.Name, d.DkimSelectors)).ToList(),
+        s.Tags.Select(t => t.Value).Order(StringComparer.Ordinal).ToList(),
+        s.Notes,
+        s.CreatedAt,
+        s.UpdatedAt,
+        s.Revision);
+}

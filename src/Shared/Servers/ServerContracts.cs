@@ -1,0 +1,97 @@
+namespace BackscatterConsole.Shared.Servers;
+
+/// <summary>Mail platforms the inventory knows; the strings are the API values.</summary>
+public static class MailPlatforms
+{
+    public const string Postfix = "postfix";
+    public const string Carbonio = "carbonio";
+    public const string Zimbra = "zimbra";
+    public const string MailEnable = "mailenable";
+    public const string Exchange = "exchange";
+    public const string Other = "other";
+
+    /// <summary>Every valid value, in display order.</summary>
+    public static IReadOnlyList<string> All { get; } = [Postfix, Carbonio, Zimbra, MailEnable, Exchange, Other];
+
+    /// <summary>Human name of a platform value.</summary>
+    public static string DisplayName(string platform) => platform switch
+    {
+        Postfix => "Postfix",
+        Carbonio => "Carbonio CE",
+        Zimbra => "Zimbra",
+        MailEnable => "MailEnable",
+        Exchange => "Exchange",
+        _ => "Other",
+    };
+}
+
+/// <summary>A domain hosted on a managed server.</summary>
+/// <param name="Name">The domain name, lower-case ASCII.</param>
+/// <param name="DkimSelectors">DKIM selectors in use for the domain (DNS cannot list them).</param>
+public sealed record HostedDomainDto(string Name, IReadOnlyList<string> DkimSelectors);
+
+/// <summary>A managed mail server as the API returns it.</summary>
+public sealed record ServerDto(
+    Guid Id,
+    string Name,
+    string Hostname,
+    string Platform,
+    string? Version,
+    string SmtpHost,
+    int SmtpPort,
+    bool ProbeEnabled,
+    IReadOnlyList<HostedDomainDto> Domains,
+    IReadOnlyList<string> Tags,
+    string? Notes,
+    DateTime CreatedAt,
+    DateTime UpdatedAt,
+    long Revision);
+
+/// <summary>A domain as submitted in <see cref="ServerInput"/>.</summary>
+public sealed class HostedDomainInput
+{
+    public string? Name { get; set; }
+
+    public List<string>? DkimSelectors { get; set; }
+}
+
+/// <summary>What a client sends to create or replace a managed server. Missing optional fields take their defaults.</summary>
+public sealed class ServerInput
+{
+    public string? Name { get; set; }
+
+    public string? Hostname { get; set; }
+
+    public string? Platform { get; set; }
+
+    public string? Version { get; set; }
+
+    /// <summary>Host the SMTP probe connects to; defaults to <see cref="Hostname"/>.</summary>
+    public string? SmtpHost { get; set; }
+
+    /// <summary>Port the SMTP probe connects to; defaults to 25.</summary>
+    public int? SmtpPort { get; set; }
+
+    public bool? ProbeEnabled { get; set; }
+
+    public List<HostedDomainInput>? Domains { get; set; }
+
+    public List<string>? Tags { get; set; }
+
+    public string? Notes { get; set; }
+}
+
+/// <summary>Filters, sort and page of the server list.</summary>
+/// <param name="Q">Text searched in name, hostname and hosted domains.</param>
+/// <param name="Platform">Only this platform.</param>
+/// <param name="Tag">Only servers with this tag.</param>
+/// <param name="Sort">name, hostname, platform, updatedAt; a leading '-' sorts descending.</param>
+/// <param name="Page">1-based page.</param>
+/// <param name="PageSize">Items per page (1–200).</param>
+public sealed record ServerQuery(string? Q = null, string? Platform = null, string? Tag = null, string? Sort = null, int Page = 1, int PageSize = 25)
+{
+    public const int MaxPageSize = 200;
+
+    /// <summary>Accepted sort keys.</summary>
+    public static IReadOnlyList<string> SortKeys { get; } = ["name", "hostname", "platform", "updatedAt"];
+}
