@@ -52,8 +52,8 @@ internal static class AccessExtensions
         services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.Zero);
 
         services.AddAuthorizationBuilder()
-            .AddPolicy(Policies.Read, p => p.RequireRole(Policies.ReadRoles))
-            .AddPolicy(Policies.ServersWrite, p => p.RequireRole(Policies.ServersWriteRoles))
+            .AddPolicy(Policies.Read, p => p.RequireRole(Roles.Admin, Roles.Operator, Roles.Reviewer, Roles.Viewer))
+            .AddPolicy(Policies.ServersWrite, p => p.RequireRole(Roles.Admin, Roles.Operator))
             .AddPolicy(Policies.Admin, p => p.RequireRole(Roles.Admin))
             .AddPolicy(Policies.Authenticated, p => p.RequireAuthenticatedUser());
 

@@ -1,5 +1,4 @@
 using BackscatterConsole.Client;
-using BackscatterConsole.Server.Access;
 using BackscatterConsole.Shared.Users;
 using Microsoft.AspNetCore.Mvc;
 

@@ -1,4 +1,4 @@
-using BackscatterConsole.Server.Access;
+using BackscatterConsole.Shared.Users;
 using BackscatterConsole.Server.Hosting;
 using BackscatterConsole.Shared.Common;
 using BackscatterConsole.Shared.Servers;

@@ -1,8 +1,6 @@
-using BackscatterConsole.Shared.Users;
+namespace BackscatterConsole.Shared.Users;
 
-namespace BackscatterConsole.Server.Access;
-
-/// <summary>Authorization policies; endpoints and pages name these, never raw roles.</summary>
+/// <summary>Authorization policy names; endpoints and pages name these, never raw roles.</summary>
 public static class Policies
 {
     /// <summary>Any role: read the inventory and results.</summary>
@@ -16,7 +14,4 @@ public static class Policies
 
     /// <summary>Signed in with any role or none: the caller's own account and tokens.</summary>
     public const string Authenticated = "authenticated";
-
-    internal static readonly string[] ReadRoles = [Roles.Admin, Roles.Operator, Roles.Reviewer, Roles.Viewer];
-    internal static readonly string[] ServersWriteRoles = [Roles.Admin, Roles.Operator];
 }

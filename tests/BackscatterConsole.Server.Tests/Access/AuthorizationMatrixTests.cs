@@ -1,0 +1,153 @@
+using System.Net;
+using System.Text;
+using BackscatterConsole.Server.Tests.Infrastructure;
+using BackscatterConsole.Shared.Users;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace BackscatterConsole.Server.Tests.Access;
+
+/// <summary>
+/// Calls every API endpoint as anonymous, as a user without roles and as each role, and every portal page as
+/// each role. A new endpoint without a row here fails the test, so nobody adds one without deciding who may call it.
+/// </summary>
+public sealed class AuthorizationMatrixTests(AppFactory factory) : IClassFixture<AppFactory>
+{
+    private const string NoRole = "(no role)";
+    private static readonly string[] Everyone = [Roles.Admin, Roles.Operator, Roles.Reviewer, Roles.Viewer, NoRole];
+    private static readonly string[] Readers = [Roles.Admin, Roles.Operator, Roles.Reviewer, Roles.Viewer];
+    private static readonly string[] Writers = [Roles.Admin, Roles.Operator];
+    private static readonly string[] Admins = [Roles.Admin];
+
+    private static readonly Dictionary<string, string[]> ApiMatrix = new()
+    {
+        ["GET /api/v1/servers"] = Readers,
+        ["GET /api/v1/servers/{id:guid}"] = Readers,
+        ["POST /api/v1/servers"] = Writers,
+        ["PUT /api/v1/servers/{id:guid}"] = Writers,
+        ["DELETE /api/v1/servers/{id:guid}"] = Writers,
+        ["GET /api/v1/users"] = Admins,
+        ["GET /api/v1/users/{id:guid}"] = Admins,
+        ["POST /api/v1/users"] = Admins,
+        ["PUT /api/v1/users/{id:guid}"] = Admins,
+        ["GET /api/v1/tokens"] = Everyone,
+        ["GET /api/v1/tokens/{id:guid}"] = Everyone,
+        ["POST /api/v1/tokens"] = Everyone,
+        ["DELETE /api/v1/tokens/{id:guid}"] = Everyone,
+        ["GET /api/v1/account"] = Everyone,
+        ["POST /api/v1/account/password"] = Everyone,
+    };
+
+    private static readonly Dictionary<string, string[]> PageMatrix = new()
+    {
+        ["/servers"] = Readers,
+        ["/servers/new"] = Writers,
+        ["/users"] = Admins,
+        ["/account/tokens"] = Everyone,
+        ["/account/password"] = Everyone,
+    };
+
+    [Fact]
+    public void ApiMatrix_CoversEveryApiEndpoint()
+    {
+        var endpoints = ApiEndpoints().Select(e => e.Key).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(ApiMatrix.Keys.Order(StringComparer.Ordinal), endpoints);
+    }
+
+    [Fact]
+    public async Task EveryApiEndpoint_AnswersEachCallerAsTheMatrixSays()
+    {
+        var callers = new Dictionary<string, HttpClient> { ["(anonymous)"] = factory.CreateApiClient(token: null) };
+        foreach (var role in Everyone)
+        {
+            callers[role] = (await factory.CreateUserAsync(role == NoRole ? [] : [role])).Api;
+        }
+
+        var failures = new List<string>();
+        foreach (var (endpoint, allowed) in ApiMatrix)
+        {
+            var method = endpoint[..endpoint.IndexOf(' ', StringComparison.Ordinal)];
+            var path = endpoint[(method.Length + 1)..].Replace("{id:guid}", Guid.NewGuid().ToString(), StringComparison.Ordinal);
+            foreach (var (caller, client) in callers)
+            {
+                using var request = new HttpRequestMessage(new HttpMethod(method), path);
+                if (method is "POST" or "PUT")
+                {
+                    request.Content = new StringContent("{}", Encoding.UTF8, "application/json");
+                    request.Headers.TryAddWithoutValidation("If-Match", "*");
+                }
+
+                var response = await client.SendAsync(request);
+                var status = (int)response.StatusCode;
+                var expected = caller == "(anonymous)" ? "401" : allowed.Contains(caller) ? "not 401/403" : "403";
+                var ok = expected switch
+                {
+                    "401" => status == 401,
+                    "403" => status == 403,
+                    _ => status is not (401 or 403),
+                };
+                if (!ok)
+                {
+                    failures.Add($"{endpoint} as {caller}: got {status}, expected {expected}");
+                }
+                else if (status is 401 or 403)
+                {
+                    Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+                }
+            }
+        }
+
+        Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures));
+    }
+
+    [Fact]
+    public async Task EveryPortalPage_AnswersEachRoleAsTheMatrixSays()
+    {
+        var failures = new List<string>();
+        using var anonymous = new PortalSession(factory);
+        foreach (var page in PageMatrix.Keys)
+        {
+            var response = await anonymous.GetAsync(page);
+            if (response.StatusCode != HttpStatusCode.Redirect || !response.Headers.Location!.ToString().Contains("/account/login", StringComparison.Ordinal))
+            {
+                failures.Add($"{page} as anonymous: {response.StatusCode} {response.Headers.Location}");
+            }
+        }
+
+        foreach (var role in Everyone)
+        {
+            using var user = await factory.CreateUserAsync(role == NoRole ? [] : [role]);
+            using var session = await PortalSession.SignInAsync(factory, user.UserName, user.Password);
+            foreach (var (page, allowed) in PageMatrix)
+            {
+                var response = await session.GetAsync(page);
+                var denied = response.StatusCode == HttpStatusCode.Redirect && response.Headers.Location!.ToString().Contains("/account/access-denied", StringComparison.Ordinal);
+                var expectAllowed = allowed.Contains(role);
+                if (expectAllowed ? response.StatusCode != HttpStatusCode.OK : !denied)
+                {
+                    failures.Add($"{page} as {role}: {response.StatusCode} {response.Headers.Location}");
+                }
+            }
+        }
+
+        Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures));
+    }
+
+    private IEnumerable<KeyValuePair<string, RouteEndpoint>> ApiEndpoints()
+    {
+        var sources = factory.Services.GetRequiredService<IEnumerable<EndpointDataSource>>();
+        foreach (var endpoint in sources.SelectMany(s => s.Endpoints).OfType<RouteEndpoint>())
+        {
+            var route = "/" + endpoint.RoutePattern.RawText!.Trim('/');
+            if (!route.StartsWith("/api/", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            foreach (var method in endpoint.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? [])
+            {
+                yield return new($"{method} {route}", endpoint);
+            }
+        }
+    }
+}

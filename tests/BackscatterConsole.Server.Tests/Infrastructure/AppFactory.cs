@@ -1,0 +1,81 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using BackscatterConsole.Shared.Tokens;
+using BackscatterConsole.Shared.Users;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace BackscatterConsole.Server.Tests.Infrastructure;
+
+/// <summary>
+/// The real server on a temporary SQLite data directory, with a known admin password and bootstrap API token.
+/// One per test class: start-up (migrations, Identity) is the slow part.
+/// </summary>
+public class AppFactory : WebApplicationFactory<Program>
+{
+    public const string AdminPassword = "Admin-Pass-2026!";
+    public const string AdminToken = "bsc_test_bootstrap_token_for_integration_tests";
+
+    /// <summary>Where the database lives; a test may set it (before first use) to a directory it prepared, such as a small tmpfs.</summary>
+    public string DataDirectory { get; init; } = Path.Combine(Path.GetTempPath(), "bsc-tests-" + Guid.NewGuid().ToString("N"));
+
+    public HttpClient CreateApiClient(string? token = AdminToken)
+    {
+        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        if (token is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        return client;
+    }
+
+    /// <summary>Creates a user with the given roles through the API and returns an API client acting as them.</summary>
+    public async Task<TestUser> CreateUserAsync(params string[] roles)
+    {
+        using var admin = CreateApiClient();
+        var userName = "u" + Guid.NewGuid().ToString("N")[..10];
+        var password = "Pass-" + Guid.NewGuid().ToString("N")[..10] + "!";
+        var created = await admin.PostAsJsonAsync("/api/v1/users", new { userName, email = $"{userName}@example.test", password, roles });
+        created.EnsureSuccessStatusCode();
+        var user = (await created.Content.ReadFromJsonAsync<UserDto>())!;
+        var tokenResponse = await admin.PostAsJsonAsync("/api/v1/tokens", new { name = "test", userId = user.Id });
+        tokenResponse.EnsureSuccessStatusCode();
+        var token = (await tokenResponse.Content.ReadFromJsonAsync<CreatedApiTokenDto>())!;
+        return new TestUser(user.Id, userName, password, token.Token, CreateApiClient(token.Token));
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("Storage:DataDirectory", DataDirectory);
+        builder.UseSetting("Bootstrap:AdminPassword", AdminPassword);
+        builder.UseSetting("Bootstrap:ApiToken", AdminToken);
+        builder.UseSetting("Logging:LogLevel:Default", "Warning");
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try
+            {
+                Directory.Delete(DataDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A mount point or a file still held open: leave it to the OS temp cleaner.
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+    }
+}
+
+public sealed record TestUser(Guid Id, string UserName, string Password, string Token, HttpClient Api) : IDisposable
+{
+    public void Dispose() => Api.Dispose();
+}
