@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using BackscatterConsole.Server.Data;
 using BackscatterConsole.Shared.Common;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
@@ -130,6 +131,17 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogg
                 Status = bad.StatusCode,
                 Title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request body too large" : "Bad request",
                 Detail = detail,
+            };
+        }
+        else if (StorageFailures.IsStorageUnavailable(exception, out var reason))
+        {
+            // Reads that fail (or writes outside the services' own handling) still get a clear, retryable answer.
+            logger.LogError(exception, "Storage unavailable on {Method} {Path}: {Reason}", httpContext.Request.Method, httpContext.Request.Path, reason);
+            problem = new ProblemDetails
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = "Storage unavailable",
+                Detail = $"Nothing was saved: {reason}. Check the data directory and try again.",
             };
         }
         else

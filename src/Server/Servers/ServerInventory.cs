@@ -180,7 +180,7 @@ internal sealed class ServerInventory(AppDbContext db, TimeProvider clock, ILogg
         {
             return OperationResult.Fail(OperationStatus.PreconditionFailed, "The server was changed or deleted by someone else meanwhile; reload it and try again.");
         }
-        catch (DbUpdateException e) when (StorageFailures.IsStorageUnavailable(e, out var reason))
+        catch (Exception e) when (StorageFailures.IsStorageUnavailable(e, out var reason))
         {
             return StorageUnavailable(e, reason);
         }
@@ -228,7 +228,7 @@ internal sealed class ServerInventory(AppDbContext db, TimeProvider clock, ILogg
         {
             return new(OperationStatus.PreconditionFailed, null, "The server was changed by someone else meanwhile; reload it and apply your change again.");
         }
-        catch (DbUpdateException e) when (StorageFailures.IsStorageUnavailable(e, out var reason))
+        catch (Exception e) when (StorageFailures.IsStorageUnavailable(e, out var reason))
         {
             return OperationResult<ServerDto>.From(StorageUnavailable(e, reason));
         }

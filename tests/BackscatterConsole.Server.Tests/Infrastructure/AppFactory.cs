@@ -52,6 +52,7 @@ public class AppFactory : WebApplicationFactory<Program>
         builder.UseSetting("Bootstrap:AdminPassword", AdminPassword);
         builder.UseSetting("Bootstrap:ApiToken", AdminToken);
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        builder.UseSetting("Logging:Console:FormatterName", "simple");
     }
 
     protected override void Dispose(bool disposing)

@@ -1,0 +1,88 @@
+using System.Net;
+using System.Text.Json;
+using BackscatterConsole.Server.Tests.Infrastructure;
+
+namespace BackscatterConsole.Server.Tests.Hosting;
+
+public sealed class HostingTests(AppFactory factory) : IClassFixture<AppFactory>
+{
+    [Fact]
+    public async Task Healthz_Anonymous_Returns200()
+    {
+        using var client = factory.CreateApiClient(token: null);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/healthz")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/readyz")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Readyz_DatabaseGone_Returns503()
+    {
+        using var broken = new AppFactory();
+        using var client = broken.CreateApiClient(token: null);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/readyz")).StatusCode);
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        foreach (var file in Directory.GetFiles(broken.DataDirectory, "*.db*"))
+        {
+            File.Delete(file);
+        }
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await client.GetAsync("/readyz")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/healthz")).StatusCode);
+    }
+
+    [Fact]
+    public async Task OpenApiDocument_DescribesEveryApiPathWithBearerSecurity()
+    {
+        using var client = factory.CreateApiClient(token: null);
+        var json = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json")).RootElement;
+
+        var paths = json.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToList();
+        foreach (var path in new[] { "/api/v1/servers", "/api/v1/servers/{id}", "/api/v1/users", "/api/v1/users/{id}", "/api/v1/tokens", "/api/v1/tokens/{id}", "/api/v1/account", "/api/v1/account/password" })
+        {
+            Assert.Contains(path, paths);
+        }
+
+        Assert.True(json.GetProperty("components").GetProperty("securitySchemes").TryGetProperty("bearer", out _));
+        var create = json.GetProperty("paths").GetProperty("/api/v1/servers").GetProperty("post");
+        Assert.True(create.GetProperty("responses").TryGetProperty("409", out _));
+        Assert.True(create.GetProperty("requestBody").GetProperty("content").TryGetProperty("application/json", out _));
+    }
+
+    [Fact]
+    public async Task Pages_CarrySecurityHeadersWithStrictCsp()
+    {
+        using var client = factory.CreateApiClient(token: null);
+        var response = await client.GetAsync("/account/login");
+
+        var csp = response.Headers.GetValues("Content-Security-Policy").Single();
+        Assert.Contains("script-src 'self'", csp, StringComparison.Ordinal);
+        Assert.Contains("frame-ancestors 'none'", csp, StringComparison.Ordinal);
+        Assert.DoesNotContain("unsafe-inline", csp, StringComparison.Ordinal);
+        Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.Equal("DENY", response.Headers.GetValues("X-Frame-Options").Single());
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.DoesNotContain("<script>", html, StringComparison.Ordinal);
+        Assert.DoesNotContain(" style=\"", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task FormPost_WithoutAntiforgeryToken_IsRejected()
+    {
+        using var session = new PortalSession(factory);
+        var response = await session.PostFormAsync("/account/login", new() { ["_handler"] = "login", ["Input.UserName"] = "admin", ["Input.Password"] = AppFactory.AdminPassword });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await session.GetAsync("/servers")).StatusCode);
+    }
+
+    [Fact]
+    public async Task StaticAssets_AreServedFromTheTopLevelWebRoot()
+    {
+        using var client = factory.CreateApiClient(token: null);
+        foreach (var asset in new[] { "/lib/bootstrap/bootstrap.min.css", "/lib/htmx/htmx.min.js", "/lib/signalr/signalr.min.js", "/css/app.css", "/js/app.js" })
+        {
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(asset)).StatusCode);
+        }
+    }
+}
