@@ -1,0 +1,102 @@
+using System.Net;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+namespace BackscatterConsole.Browser.Tests;
+
+/// <summary>
+/// The real server on Kestrel (loopback, a free port, temporary data) and Debian's Chromium driven by Playwright.
+/// Playwright's own browser download cannot work here, so the system browser is launched by path.
+/// </summary>
+public sealed class PortalFixture : IAsyncLifetime
+{
+    public const string AdminPassword = "Admin-Pass-2026!";
+    public const string ChromiumPath = "/usr/bin/chromium";
+
+    private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "bsc-browser-" + Guid.NewGuid().ToString("N"));
+    private Factory? _factory;
+    private IPlaywright? _playwright;
+
+    public IBrowser Browser { get; private set; } = default!;
+
+    public Uri BaseAddress { get; private set; } = default!;
+
+    /// <summary>Where screenshots go, so a failed run can be looked at.</summary>
+    public string ArtifactsDirectory { get; } = Path.Combine(AppContext.BaseDirectory, "screenshots");
+
+    public async Task InitializeAsync()
+    {
+        if (!File.Exists(ChromiumPath))
+        {
+            throw new InvalidOperationException($"{ChromiumPath} is missing: install Debian's chromium (the README's test command does).");
+        }
+
+        Directory.CreateDirectory(ArtifactsDirectory);
+        _factory = new Factory(_dataDirectory);
+        _factory.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
+        _factory.StartServer();
+        var address = _factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        BaseAddress = new Uri(address);
+
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            Timeout = 30_000,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+    }
+
+    /// <summary>A fresh browser context (own cookies) already signed in as admin.</summary>
+    public async Task<IPage> SignedInPageAsync()
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = BaseAddress.ToString(), ViewportSize = new ViewportSize { Width = 1366, Height = 900 } });
+        context.SetDefaultTimeout(15_000);
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/servers");
+        await page.FillAsync("#userName", "admin");
+        await page.FillAsync("#password", AdminPassword);
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForURLAsync("**/servers");
+        return page;
+    }
+
+    public Task ScreenshotAsync(IPage page, string name) =>
+        page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDirectory, name + ".png"), FullPage = true });
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null)
+        {
+            await Browser.CloseAsync();
+        }
+
+        _playwright?.Dispose();
+        if (_factory is not null)
+        {
+            await _factory.DisposeAsync();
+        }
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (Directory.Exists(_dataDirectory))
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
+    }
+
+    private sealed class Factory(string dataDirectory) : WebApplicationFactory<Program>
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            builder.UseEnvironment("Testing");
+            builder.UseSetting("Storage:DataDirectory", dataDirectory);
+            builder.UseSetting("Bootstrap:AdminPassword", AdminPassword);
+            builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        }
+    }
+}
