@@ -49,29 +49,25 @@ finally
 
 static async Task<Run> RunAsync(SmtpProbe probe, LoopbackMta[] targets, int concurrency, TimeSpan greetingTimeout)
 {
-    var samples = new Sample[targets.Length];
+    var options = targets.Select(t => new SmtpProbeOptions
+    {
+        Host = "127.0.0.1",
+        Port = t.Port,
+        HeloName = "probe.bench.test",
+        SinkAddress = "probe@sink.bench.test",
+        HostedDomains = ["example.org"],
+        ConnectTimeout = TimeSpan.FromSeconds(5),
+        GreetingTimeout = greetingTimeout,
+        CommandTimeout = TimeSpan.FromSeconds(5),
+    }).ToArray();
     var wall = Stopwatch.StartNew();
-    await Parallel.ForEachAsync(
-        Enumerable.Range(0, targets.Length),
-        new ParallelOptions { MaxDegreeOfParallelism = concurrency },
-        async (i, token) =>
-        {
-            var options = new SmtpProbeOptions
-            {
-                Host = "127.0.0.1",
-                Port = targets[i].Port,
-                HeloName = "probe.bench.test",
-                SinkAddress = "probe@sink.bench.test",
-                HostedDomains = ["example.org"],
-                ConnectTimeout = TimeSpan.FromSeconds(5),
-                GreetingTimeout = greetingTimeout,
-                CommandTimeout = TimeSpan.FromSeconds(5),
-            };
-            var started = wall.Elapsed;
-            var result = await probe.ProbeAsync(options, token);
-            samples[i] = new Sample(targets[i].Behaviour, wall.Elapsed - started, wall.Elapsed, result.Failure?.Kind);
-        });
-    return new Run(samples, wall.Elapsed);
+    var results = await SmtpProbeBatch.ProbeAllAsync(probe, options, concurrency);
+    var elapsed = wall.Elapsed;
+    var origin = results.Min(r => r.StartedAt);
+    var samples = results
+        .Select((r, i) => new Sample(targets[i].Behaviour, r.FinishedAt - r.StartedAt, r.FinishedAt - origin, r.Failure?.Kind))
+        .ToArray();
+    return new Run(samples, elapsed);
 }
 
 static void Report(string title, Run run)

@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using BackscatterConsole.Domain.Names;
 using BackscatterConsole.Shared.Smtp;
 
 namespace BackscatterConsole.Domain.Smtp;
@@ -71,7 +72,7 @@ public sealed class SmtpProbe : ISmtpProbe
             MailFromReply = state.MailFromReply,
             Recipients = state.Recipients.ToArray(),
             Transcript = state.Transcript.ToArray(),
-            HostedDomains = options.HostedDomains.ToArray(),
+            HostedDomains = options.HostedDomains.Select(Normalize).Distinct(StringComparer.Ordinal).ToArray(),
             ControlConfigured = options.ControlRecipient is not null,
             RelayTestConfigured = options.RelayTestDomain is not null,
             CatchAllTestConfigured = options.ProbeCatchAll,
@@ -81,7 +82,7 @@ public sealed class SmtpProbe : ISmtpProbe
     private static List<(SmtpRecipientKind Kind, string Domain, string Address)> PlanRecipients(SmtpProbeOptions options)
     {
         var plan = new List<(SmtpRecipientKind, string, string)>();
-        foreach (var domain in options.HostedDomains)
+        foreach (var domain in options.HostedDomains.Select(Normalize).Distinct(StringComparer.Ordinal))
         {
             plan.Add((SmtpRecipientKind.RandomUnknown, domain, RandomLocalPart() + "@" + domain));
             if (options.ProbeCatchAll)
@@ -92,11 +93,14 @@ public sealed class SmtpProbe : ISmtpProbe
 
         if (options.ControlRecipient is { } control)
         {
-            plan.Add((SmtpRecipientKind.Control, control[(control.LastIndexOf('@') + 1)..], control));
+            var at = control.LastIndexOf('@');
+            var domain = Normalize(control[(at + 1)..]);
+            plan.Add((SmtpRecipientKind.Control, domain, control[..at] + "@" + domain));
         }
 
-        if (options.RelayTestDomain is { } relay)
+        if (options.RelayTestDomain is { } relayDomain)
         {
+            var relay = Normalize(relayDomain);
             plan.Add((SmtpRecipientKind.Relay, relay, RandomLocalPart() + "@" + relay));
         }
 
@@ -104,6 +108,10 @@ public sealed class SmtpProbe : ISmtpProbe
     }
 
     private static string RandomLocalPart() => Guid.NewGuid().ToString("N");
+
+    /// <summary>The A-label, lower-case form: the wire is ASCII, and verdicts match recipients to domains by this form.</summary>
+    private static string Normalize(string domain) =>
+        HostName.TryNormalize(domain, out var normalized, out _) ? normalized : domain;
 
     private static async Task RunSessionAsync(
         ProbeState state,

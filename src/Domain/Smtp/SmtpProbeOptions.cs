@@ -134,7 +134,8 @@ public sealed record SmtpProbeOptions
         }
 
         var local = address[..at];
-        if (local.Length > 64 || local.Any(c => char.IsControl(c) || char.IsWhiteSpace(c) || c is '<' or '>' or '"' or '\\' or '@'))
+        // ASCII only: the probe does not negotiate SMTPUTF8, so a non-ASCII local part could not be sent faithfully.
+        if (local.Length > 64 || local.Any(c => c > 0x7E || char.IsControl(c) || char.IsWhiteSpace(c) || c is '<' or '>' or '"' or '\\' or '@'))
         {
             return false;
         }

@@ -389,8 +389,59 @@ public sealed class SmtpProbeTests
     [InlineData("probe@sink.example>\r\nRCPT TO:<victim@example.org")]
     [InlineData("no-at-sign")]
     [InlineData("a b@sink.example")]
+    [InlineData("jürgen@sink.example")]
     public async Task ProbeAsync_UnsafeSinkAddress_ThrowsBeforeConnecting(string sink) =>
         await Assert.ThrowsAsync<ArgumentException>(() => new SmtpProbe().ProbeAsync(Options(1) with { SinkAddress = sink }));
+
+    [Fact]
+    public async Task ProbeAsync_MultiLineGreeting_IsAccepted()
+    {
+        await using var server = new ScriptedSmtpServer(async (c, ct) =>
+        {
+            await c.SendAsync("220-mx.test.example ESMTP", ct);
+            await c.SendAsync("220-Unsolicited bulk mail is refused here.", ct);
+            await c.SendAsync("220 Have a nice day", ct);
+            while (await c.ReadLineAsync(ct) is { } line)
+            {
+                await c.SendAsync(line.StartsWith("RCPT", StringComparison.Ordinal) ? "550 5.1.1 User unknown" : line == "QUIT" ? "221 Bye" : "250 Ok", ct);
+            }
+        });
+
+        var result = await new SmtpProbe().ProbeAsync(Options(server.Port));
+
+        Assert.Null(result.Failure);
+        Assert.Equal(3, result.Greeting!.Lines.Count);
+    }
+
+    [Fact]
+    public async Task ProbeAsync_InternationalizedDomain_SendsALabel()
+    {
+        await using var server = ScriptedSmtpServer.Mta(r => $"550 5.1.1 <{r}>: User unknown");
+
+        var result = await new SmtpProbe().ProbeAsync(Options(server.Port) with { HostedDomains = ["Bücher.Example"] });
+
+        Assert.Equal(["xn--bcher-kva.example"], result.HostedDomains);
+        Assert.Contains(server.Received, l => l.StartsWith("RCPT TO:<", StringComparison.Ordinal) && l.EndsWith("@xn--bcher-kva.example>", StringComparison.Ordinal));
+        Assert.Equal(CheckStatus.Pass, Status(SmtpProbeVerdicts.Evaluate(result), SmtpProbeVerdicts.UnknownRecipientId));
+    }
+
+    [Fact]
+    public async Task ProbeAllAsync_SilentServerAmongFastOnes_DoesNotDelayTheFastOnes()
+    {
+        await using var silent = new ScriptedSmtpServer(async (_, ct) => await Task.Delay(TimeSpan.FromSeconds(30), ct));
+        await using var fast = ScriptedSmtpServer.Mta(r => $"550 5.1.1 <{r}>: User unknown");
+        var targets = new[] { silent.Port, fast.Port, fast.Port, fast.Port }
+            .Select(p => Options(p) with { GreetingTimeout = TimeSpan.FromSeconds(2) })
+            .ToArray();
+        var watch = Stopwatch.StartNew();
+
+        var results = await SmtpProbeBatch.ProbeAllAsync(new SmtpProbe(), targets, maxConcurrency: 2);
+
+        Assert.Equal(SmtpProbeFailureKind.Timeout, results[0].Failure?.Kind);
+        Assert.All(results.Skip(1), r => Assert.Null(r.Failure));
+        Assert.All(results.Skip(1), r => Assert.True(r.FinishedAt - r.StartedAt < TimeSpan.FromSeconds(1)));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(4), $"took {watch.Elapsed}");
+    }
 
     [Fact]
     public void Format_AnyVerb_NeverProducesData()
