@@ -405,7 +405,16 @@ public sealed class SmtpProbe : ISmtpProbe
                 RemoteCertificateValidationCallback = (_, certificate, chain, policyErrors) => RecordValidation(errors, chain, policyErrors),
             };
             state.Note("starting TLS handshake");
-            await ssl.AuthenticateAsClientAsync(authOptions, deadline.Token).ConfigureAwait(false);
+            try
+            {
+                await ssl.AuthenticateAsClientAsync(authOptions, deadline.Token).ConfigureAwait(false);
+            }
+            catch
+            {
+                await ssl.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+
             var certificate = ssl.RemoteCertificate is null ? null : new X509Certificate2(ssl.RemoteCertificate);
             state.Tls = new SmtpTlsInfo(
                 ssl.SslProtocol.ToString(),

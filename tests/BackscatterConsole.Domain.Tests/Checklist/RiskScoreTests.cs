@@ -61,6 +61,18 @@ public sealed class RiskScoreTests
         Assert.Equal(RiskScore.Score([R("a.a", CheckStatus.Fail, CheckSeverity.High), R("b.b", CheckStatus.Warn, CheckSeverity.Low), R("c.c", CheckStatus.Unknown, CheckSeverity.High)]), assessment.Score);
     }
 
+    [Fact]
+    public void Assess_SerializedToJson_UsesCatalogueStatusNames()
+    {
+        var assessment = RiskScore.Assess([R("smtp.open-relay", CheckStatus.Fail, CheckSeverity.Critical)]);
+
+        var json = System.Text.Json.JsonSerializer.Serialize(assessment);
+
+        Assert.Contains("\"Worst\":\"fail\"", json, StringComparison.Ordinal);
+        Assert.Contains("\"fail\":1", json, StringComparison.Ordinal);
+        Assert.Contains("\"Score\":100", json, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("smtp.unknown-recipient", "smtp")]
     [InlineData("dns.ptr", "dns")]
