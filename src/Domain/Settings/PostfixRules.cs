@@ -48,13 +48,13 @@ internal static class PostfixRules
                 commands.Add(PostfixSettings.SetCommand(unlisted, "yes"));
             }
 
-            if (localMaps.Origin != PostfixValueOrigin.DocumentedDefault && string.IsNullOrWhiteSpace(localMaps.Value))
+            if (localMaps.Origin != PostfixValueOrigin.DocumentedDefault && string.IsNullOrWhiteSpace(settings.Expand(localMaps)))
             {
                 problems.Add($"{service}: local_recipient_maps is empty, so every address at a local domain is accepted");
                 commands.Add(PostfixSettings.ResetCommand(localMaps));
             }
 
-            if (relayDomains.Origin != PostfixValueOrigin.DocumentedDefault && PostfixSettings.Tokens(relayDomains.Value).Count > 0 && string.IsNullOrWhiteSpace(relayMaps.Value))
+            if (relayDomains.Origin != PostfixValueOrigin.DocumentedDefault && PostfixSettings.Tokens(settings.Expand(relayDomains)).Count > 0 && string.IsNullOrWhiteSpace(settings.Expand(relayMaps)))
             {
                 evidence.Add($"[{service}] {relayDomains.Evidence}; {relayMaps.Evidence}");
                 problems.Add($"{service}: relay_domains are set without relay_recipient_maps, so every address at a relay domain is accepted");

@@ -113,6 +113,55 @@ public sealed class PostfixSettings
     }
 
     /// <summary>
+    /// Expands <c>$name</c> and <c>${name}</c> references in a value with the effective values of the same service, so
+    /// <c>local_recipient_maps = $alias_maps</c> with an empty <c>alias_maps</c> reads as empty. A reference to a parameter
+    /// whose value is not known stays as written; conditional forms (<c>${name?value}</c>) are left alone.
+    /// </summary>
+    public string? Expand(PostfixValue value, int depth = 0)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        if (value.Value is null || depth > 8 || !value.Value.Contains('$', StringComparison.Ordinal))
+        {
+            return value.Value;
+        }
+
+        var text = value.Value;
+        var builder = new System.Text.StringBuilder(text.Length);
+        var i = 0;
+        while (i < text.Length)
+        {
+            if (text[i] != '$' || i + 1 >= text.Length)
+            {
+                builder.Append(text[i++]);
+                continue;
+            }
+
+            var braced = text[i + 1] == '{';
+            var start = braced ? i + 2 : i + 1;
+            var end = start;
+            while (end < text.Length && (char.IsAsciiLetterOrDigit(text[end]) || text[end] == '_'))
+            {
+                end++;
+            }
+
+            var closed = !braced || (end < text.Length && text[end] == '}');
+            if (end == start || !closed)
+            {
+                builder.Append(text[i++]);
+                continue;
+            }
+
+            var referenced = Get(text[start..end], value.Service);
+            var expanded = referenced.Origin == PostfixValueOrigin.Absent ? null : Expand(referenced, depth + 1);
+            var consumed = braced ? end + 1 : end;
+            builder.Append(expanded ?? text[i..consumed]);
+            i = consumed;
+        }
+
+        return builder.ToString();
+    }
+
+    /// <summary>
     /// The smtpd services that receive mail from the Internet: <c>smtp/inet</c>, <c>smtpd/pass</c> when overridden, and every
     /// other inet service with overrides except the submission ports (587/465), which serve authenticated clients.
     /// </summary>

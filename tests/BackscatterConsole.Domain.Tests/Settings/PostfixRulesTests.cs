@@ -112,6 +112,34 @@ public sealed class PostfixRulesTests
     }
 
     [Fact]
+    public void Evaluate_LocalMapsReferencingEmptyParameter_Fails()
+    {
+        var results = MtaRules.Evaluate(Snapshot("alias_maps =\nlocal_recipient_maps = $alias_maps", null));
+
+        Assert.Equal(CheckStatus.Fail, Status(results, "smtp.unknown-recipient"));
+    }
+
+    [Fact]
+    public void Evaluate_LocalMapsReferencingFilledParameter_Passes()
+    {
+        var results = MtaRules.Evaluate(Snapshot("alias_maps = hash:/etc/aliases\nlocal_recipient_maps = proxy:unix:passwd.byname ${alias_maps}", null));
+
+        Assert.Equal(CheckStatus.Pass, Status(results, "smtp.unknown-recipient"));
+    }
+
+    [Theory]
+    [InlineData("$virtual_mailbox_maps", "virtual_mailbox_maps = hash:/etc/postfix/vmailbox", "hash:/etc/postfix/vmailbox")]
+    [InlineData("${unknown_parameter}", "", "${unknown_parameter}")]
+    [InlineData("$a $b", "a = 1\nb = $a", "1 1")]
+    [InlineData("$loop", "loop = $loop", "$loop")]
+    public void Expand_References_ResolveFromSnapshot(string value, string mainCf, string expected)
+    {
+        var settings = new PostfixSettings(Snapshot(mainCf + "\nprobe_value = " + value, null));
+
+        Assert.Equal(expected, settings.Expand(settings.Get("probe_value")));
+    }
+
+    [Fact]
     public void Evaluate_VerifyDefer250WithoutVerification_Warns() =>
         Assert.Equal(CheckStatus.Warn, Status(MtaRules.Evaluate(Snapshot("unverified_recipient_defer_code = 250", null)), "mta.verify-defer-code"));
 
