@@ -426,7 +426,7 @@ public sealed class DnsMessage
 
             foreach (var b in data.Slice(cur + 1, len))
             {
-                if (b is > 0x20 and < 0x7F and not (byte)'.' and not (byte)'\\')
+                if (b is >= 0x20 and < 0x7F and not (byte)'.' and not (byte)'\\')
                 {
                     sb.Append(char.ToLowerInvariant((char)b));
                 }

@@ -78,7 +78,7 @@ public static class HostName
     /// <summary>
     /// Normalizes a name to be sent in a DNS query. Looser than <see cref="TryNormalize"/>: DNS itself allows any octet in a label,
     /// and names built by SPF macros or service labels (<c>_dmarc</c>, DKIM selectors, local parts) legitimately hold characters such as
-    /// <c>_</c>, <c>+</c> or <c>=</c>. Still enforced: printable ASCII after IDNA, no empty label, labels of at most 63 octets, 253 in all.
+    /// <c>_</c>, <c>+</c> or <c>=</c>. Spaces are legal octets too (the RFC 7208 suite queries one). Still enforced: printable ASCII after IDNA, no backslash, no empty label, labels of at most 63 octets, 253 in all.
     /// </summary>
     /// <param name="input">The name.</param>
     /// <param name="normalized">Lower-case form without the trailing dot.</param>
@@ -127,9 +127,9 @@ public static class HostName
                 return false;
             }
 
-            if (label.Any(c => c is <= ' ' or > '~' or '\\'))
+            if (label.Any(c => c is < ' ' or > '~' or '\\'))
             {
-                error = $"The label '{Shorten(label)}' holds a space, a control character or a backslash.";
+                error = $"The label '{Shorten(label)}' holds a control character or a backslash.";
                 return false;
             }
         }
