@@ -11,6 +11,7 @@ namespace BackscatterConsole.Domain.Spf;
 /// <param name="Tree">The record tree: root, includes and redirects with their records and lookup counts.</param>
 /// <param name="Problem">For permerror/temperror/none: why.</param>
 /// <param name="MatchedTerm">The mechanism that decided the result, when one did.</param>
+/// <param name="ProblemKind">What kind of problem <paramref name="Problem"/> is.</param>
 public sealed record SpfEvaluation(
     SpfResult Result,
     string? Explanation,
@@ -19,7 +20,39 @@ public sealed record SpfEvaluation(
     IReadOnlyList<string> Trace,
     SpfTreeNode Tree,
     string? Problem,
-    string? MatchedTerm);
+    string? MatchedTerm,
+    SpfProblemKind ProblemKind);
+
+/// <summary>Why an evaluation ended in none, permerror or temperror.</summary>
+public enum SpfProblemKind
+{
+    /// <summary>No problem.</summary>
+    None,
+
+    /// <summary>The root domain publishes no SPF record, or is not a usable name.</summary>
+    NoRecord,
+
+    /// <summary>More than one v=spf1 record at one name.</summary>
+    MultipleRecords,
+
+    /// <summary>A record breaks the RFC 7208 grammar.</summary>
+    Syntax,
+
+    /// <summary>An include or redirect target publishes no record.</summary>
+    MissingTarget,
+
+    /// <summary>Over the limit of DNS-querying terms.</summary>
+    LookupLimit,
+
+    /// <summary>Over the limit of void lookups.</summary>
+    VoidLimit,
+
+    /// <summary>More MX names than may be looked up for one mx term.</summary>
+    MxLimit,
+
+    /// <summary>A DNS lookup failed temporarily.</summary>
+    Dns,
+}
 
 /// <summary>Limits and defaults of <see cref="SpfEvaluator"/>. The defaults are those of RFC 7208 §4.6.4.</summary>
 public sealed class SpfEvaluatorOptions

@@ -88,20 +88,23 @@ public sealed class SpfEvaluator
         SpfResult result;
         string? explanation = null;
         string? problem = null;
+        var kind = SpfProblemKind.None;
         try
         {
             (result, explanation) = await CheckHostAsync(run, root, 0).ConfigureAwait(false);
             problem = root.Error;
+            kind = result == SpfResult.None ? SpfProblemKind.NoRecord : SpfProblemKind.None;
         }
         catch (SpfAbort abort)
         {
             result = abort.Result;
             problem = abort.Message;
+            kind = abort.Kind;
             run.Trace.Add($"{abort.Result.ToRfcString()}: {abort.Message}");
         }
 
         run.Trace.Add($"result: {result.ToRfcString()} ({run.Lookups} DNS-querying terms, {run.VoidLookups} void lookups)");
-        return new SpfEvaluation(result, result == SpfResult.Fail ? explanation ?? _options.DefaultExplanation : null, run.Lookups, run.VoidLookups, run.Trace, root.ToDto(), problem, run.MatchedTerm);
+        return new SpfEvaluation(result, result == SpfResult.Fail ? explanation ?? _options.DefaultExplanation : null, run.Lookups, run.VoidLookups, run.Trace, root.ToDto(), problem, run.MatchedTerm, kind);
     }
 
     private async Task<(SpfResult Result, string? Explanation)> CheckHostAsync(Run run, Node node, int depth)
@@ -121,7 +124,7 @@ public sealed class SpfEvaluator
             var answer = await _resolver.QueryAsync(domain, DnsRecordType.TXT, run.CancellationToken).ConfigureAwait(false);
             if (answer.IsTemporaryFailure || answer.Status == DnsResponseStatus.CnameLoop)
             {
-                throw new SpfAbort(SpfResult.TempError, $"TXT lookup for {domain} failed: {answer.Describe()}");
+                throw new SpfAbort(SpfResult.TempError, SpfProblemKind.Dns, $"TXT lookup for {domain} failed: {answer.Describe()}");
             }
 
             var records = answer.RecordsOf<TxtRecord>().Select(r => r.Text).Where(SpfRecord.IsSpfRecord).ToList();
@@ -135,14 +138,14 @@ public sealed class SpfEvaluator
             if (records.Count > 1)
             {
                 node.Record = string.Join(" | ", records);
-                throw new SpfAbort(SpfResult.PermError, $"{domain} publishes {records.Count} v=spf1 records; exactly one is allowed (RFC 7208 §4.5).");
+                throw new SpfAbort(SpfResult.PermError, SpfProblemKind.MultipleRecords, $"{domain} publishes {records.Count} v=spf1 records; exactly one is allowed (RFC 7208 §4.5).");
             }
 
             node.Record = records[0];
             run.Trace.Add($"{indent}{domain}: \"{records[0]}\"");
             if (!SpfRecord.TryParse(records[0], out var record, out var syntaxError))
             {
-                throw new SpfAbort(SpfResult.PermError, $"{domain}: {syntaxError}");
+                throw new SpfAbort(SpfResult.PermError, SpfProblemKind.Syntax, $"{domain}: {syntaxError}");
             }
 
             return await EvaluateAsync(run, node, record!, depth, indent).ConfigureAwait(false);
@@ -196,7 +199,7 @@ public sealed class SpfEvaluator
             var (result, explanation) = await CheckHostAsync(run, child, depth + 1).ConfigureAwait(false);
             if (result == SpfResult.None)
             {
-                throw new SpfAbort(SpfResult.PermError, $"redirect={target}: the target publishes no SPF record.");
+                throw new SpfAbort(SpfResult.PermError, SpfProblemKind.MissingTarget, $"redirect={target}: the target publishes no SPF record.");
             }
 
             return node.Finish(result, explanation);
@@ -231,7 +234,7 @@ public sealed class SpfEvaluator
                     var exchangers = answer.RecordsOf<MxRecord>().OrderBy(m => m.Preference).ToList();
                     if (exchangers.Count > _options.MaxAddressLookupsPerTerm)
                     {
-                        throw new SpfAbort(SpfResult.PermError, $"{mechanism.Text}: {target} has {exchangers.Count} MX records; at most {_options.MaxAddressLookupsPerTerm} may be looked up (RFC 7208 §4.6.4).");
+                        throw new SpfAbort(SpfResult.PermError, SpfProblemKind.MxLimit, $"{mechanism.Text}: {target} has {exchangers.Count} MX records; at most {_options.MaxAddressLookupsPerTerm} may be looked up (RFC 7208 §4.6.4).");
                     }
 
                     foreach (var mx in exchangers.Where(m => m.Exchange.Length > 0))
@@ -268,7 +271,7 @@ public sealed class SpfEvaluator
                     return result switch
                     {
                         SpfResult.Pass => true,
-                        SpfResult.None => throw new SpfAbort(SpfResult.PermError, $"{mechanism.Text}: {target} publishes no SPF record (RFC 7208 §5.2)."),
+                        SpfResult.None => throw new SpfAbort(SpfResult.PermError, SpfProblemKind.MissingTarget, $"{mechanism.Text}: {target} publishes no SPF record (RFC 7208 §5.2)."),
                         _ => false,
                     };
                 }
@@ -284,7 +287,7 @@ public sealed class SpfEvaluator
         node.Lookups++;
         if (run.Lookups > _options.MaxDnsLookups)
         {
-            throw new SpfAbort(SpfResult.PermError, $"{term}: more than {_options.MaxDnsLookups} DNS-querying terms (RFC 7208 §4.6.4).");
+            throw new SpfAbort(SpfResult.PermError, SpfProblemKind.LookupLimit, $"{term}: more than {_options.MaxDnsLookups} DNS-querying terms (RFC 7208 §4.6.4).");
         }
     }
 
@@ -342,7 +345,7 @@ public sealed class SpfEvaluator
         {
             if (strict)
             {
-                throw new SpfAbort(SpfResult.TempError, $"{type} lookup for {name} failed: {answer.Describe()}");
+                throw new SpfAbort(SpfResult.TempError, SpfProblemKind.Dns, $"{type} lookup for {name} failed: {answer.Describe()}");
             }
 
             return answer;
@@ -354,7 +357,7 @@ public sealed class SpfEvaluator
             node.VoidLookups++;
             if (run.VoidLookups > _options.MaxVoidLookups)
             {
-                throw new SpfAbort(SpfResult.PermError, $"{type} lookup for {name} returned nothing: more than {_options.MaxVoidLookups} void lookups (RFC 7208 §4.6.4).");
+                throw new SpfAbort(SpfResult.PermError, SpfProblemKind.VoidLimit, $"{type} lookup for {name} returned nothing: more than {_options.MaxVoidLookups} void lookups (RFC 7208 §4.6.4).");
             }
         }
 
@@ -476,9 +479,11 @@ public sealed class SpfEvaluator
         return true;
     }
 
-    private sealed class SpfAbort(SpfResult result, string message) : Exception(message)
+    private sealed class SpfAbort(SpfResult result, SpfProblemKind kind, string message) : Exception(message)
     {
         public SpfResult Result { get; } = result;
+
+        public SpfProblemKind Kind { get; } = kind;
     }
 
     private sealed class Run(IPAddress ip, string sender, string helo, bool neverMatch, long timestamp, CancellationToken cancellationToken)
