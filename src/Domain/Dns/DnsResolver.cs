@@ -379,9 +379,9 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
 
     private static async Task<(DnsMessage? Message, string? Problem)> TcpExchangeAsync(IPEndPoint server, byte[] query, ushort id, string name, DnsRecordType type, CancellationToken cancellationToken)
     {
-        var socket = new Socket(server.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        await using var stream = new NetworkStream(socket, ownsSocket: true);
+        using var socket = new Socket(server.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(server, cancellationToken).ConfigureAwait(false);
+        await using var stream = new NetworkStream(socket, ownsSocket: false);
         var framed = new byte[query.Length + 2];
         BinaryPrimitives.WriteUInt16BigEndian(framed, (ushort)query.Length);
         query.CopyTo(framed, 2);
