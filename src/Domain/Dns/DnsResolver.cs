@@ -22,6 +22,9 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<(string Name, DnsRecordType Type), CacheEntry> _cache = new();
     private readonly ConcurrentDictionary<(string Name, DnsRecordType Type), Task<Step>> _inFlight = new();
+    private const int MaxUsesPerUdpSocket = 100;
+    private readonly ConcurrentDictionary<IPEndPoint, ConcurrentQueue<PooledSocket>> _udpPool = new();
+    private volatile bool _disposed;
     private long _wireQueries;
     private long _ignoredResponses;
 
@@ -59,6 +62,11 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
             return DnsAnswer.Failure(name ?? string.Empty, type, DnsResponseStatus.InvalidName, error);
         }
 
+        if (_options.CacheEnabled && _cache.TryGetValue((current, type), out var hit) && hit.Answer is { } ready && hit.Expires > _time.GetUtcNow())
+        {
+            return ready;
+        }
+
         var queried = current;
         var chain = new List<NameRecord>();
         var seen = new HashSet<string>(StringComparer.Ordinal) { current };
@@ -89,7 +97,19 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
     }
 
     /// <inheritdoc/>
-    public void Dispose() => _gate.Dispose();
+    public void Dispose()
+    {
+        _disposed = true;
+        foreach (var pool in _udpPool.Values)
+        {
+            while (pool.TryDequeue(out var socket))
+            {
+                socket.Socket.Dispose();
+            }
+        }
+
+        _gate.Dispose();
+    }
 
     private static DnsAnswer Loop(string name, DnsRecordType type, List<NameRecord> chain, int wire) =>
         new(name, type, DnsResponseStatus.CnameLoop, [], chain, $"The CNAME chain from {name} loops or is longer than allowed ({chain.Count} aliases).") { WireQueries = wire };
@@ -167,7 +187,8 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
         }
 
         var ttl = TimeSpan.FromSeconds(Math.Min(step.Ttl, _options.MaxCacheTtl.TotalSeconds));
-        _cache[key] = new CacheEntry(step, now + ttl);
+        var answer = step.Chain.Count == 0 && step.FollowTarget is null ? new DnsAnswer(key.Name, key.Type, step.Status, step.Records, [], step.Error) : null;
+        _cache[key] = new CacheEntry(step, now + ttl, answer);
     }
 
     private async Task<(Step Step, int Sent)> FetchStepAsync(string name, DnsRecordType type, CancellationToken cancellationToken)
@@ -187,6 +208,11 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
                 }
 
                 var step = Interpret(message, name, type, server);
+                if (type == DnsRecordType.MX && step.Status == DnsResponseStatus.Success && _options.CacheEnabled)
+                {
+                    CacheExchangerAddresses(message, step, name);
+                }
+
                 if (step.Status is DnsResponseStatus.ServerFailure or DnsResponseStatus.Refused)
                 {
                     // Another server (or a second try) may do better; RFC 1035 §7.2 lets a resolver move on.
@@ -199,6 +225,33 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
         }
 
         return (lastFailure ?? Step.Fail(DnsResponseStatus.Timeout, "No server answered."), sent);
+    }
+
+    /// <summary>
+    /// Keeps the A/AAAA records that come in the additional section of an MX answer, as pyspf and most resolvers do, so the
+    /// addresses of the exchangers cost no further query. Only exchangers at or under the queried name are trusted: those come
+    /// from the same zone as the answer itself.
+    /// </summary>
+    private void CacheExchangerAddresses(DnsMessage message, Step step, string name)
+    {
+        var exchangers = step.Records.OfType<MxRecord>()
+            .Select(m => m.Exchange)
+            .Where(e => e == name || e.EndsWith("." + name, StringComparison.Ordinal))
+            .ToHashSet(StringComparer.Ordinal);
+        if (exchangers.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var group in message.Additionals.OfType<AddressRecord>().Where(a => exchangers.Contains(a.Name)).GroupBy(a => (a.Name, a.Type)))
+        {
+            var records = group.Cast<DnsRecord>().ToList();
+            var ttl = records.Min(r => r.Ttl);
+            if (ttl > 0 && !_cache.ContainsKey(group.Key))
+            {
+                Store(group.Key, new Step(DnsResponseStatus.Success, records, [], null, null, ttl));
+            }
+        }
     }
 
     private Step Interpret(DnsMessage message, string name, DnsRecordType type, IPEndPoint server)
@@ -336,17 +389,15 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
 
     private async Task<(DnsMessage? Message, string? Garbage)> UdpExchangeAsync(IPEndPoint server, byte[] query, ushort id, string name, DnsRecordType type, CancellationToken cancellationToken)
     {
-        using var socket = new Socket(server.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-
-        // Connecting filters datagrams to the server's address and port; the id and question checks below catch the rest.
-        await socket.ConnectAsync(server, cancellationToken).ConfigureAwait(false);
-        await socket.SendAsync(query, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        var socket = RentUdpSocket(server);
+        var reusable = false;
         var buffer = ArrayPool<byte>.Shared.Rent(DnsMessage.MaxMessageSize);
         try
         {
+            await socket.Socket.SendAsync(query, SocketFlags.None, cancellationToken).ConfigureAwait(false);
             while (true)
             {
-                var received = await socket.ReceiveAsync(buffer.AsMemory(0, DnsMessage.MaxMessageSize), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                var received = await socket.Socket.ReceiveAsync(buffer.AsMemory(0, DnsMessage.MaxMessageSize), SocketFlags.None, cancellationToken).ConfigureAwait(false);
                 DnsMessage message;
                 try
                 {
@@ -365,6 +416,7 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
 
                 if (Matches(message, id, name, type))
                 {
+                    reusable = true;
                     return (message, null);
                 }
 
@@ -374,7 +426,47 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+            ReturnUdpSocket(server, socket, reusable);
         }
+    }
+
+    /// <summary>
+    /// Sockets are reused for a bounded number of clean exchanges: creating one per query costs more than the query on loopback.
+    /// Each new socket gets a fresh random ephemeral port; together with the random id and the question check this keeps
+    /// off-path spoofing as hard as with one socket per query. A socket that timed out or saw any odd datagram is discarded.
+    /// </summary>
+    private PooledSocket RentUdpSocket(IPEndPoint server)
+    {
+        var pool = _udpPool.GetOrAdd(server, _ => new ConcurrentQueue<PooledSocket>());
+        if (pool.TryDequeue(out var pooled))
+        {
+            return pooled;
+        }
+
+        var socket = new Socket(server.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            // Connecting filters datagrams to the server's address and port.
+            socket.Connect(server);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
+        return new PooledSocket(socket);
+    }
+
+    private void ReturnUdpSocket(IPEndPoint server, PooledSocket socket, bool reusable)
+    {
+        if (reusable && !_disposed && ++socket.Uses < MaxUsesPerUdpSocket && _udpPool.TryGetValue(server, out var pool) && pool.Count < _options.MaxConcurrentQueries)
+        {
+            pool.Enqueue(socket);
+            return;
+        }
+
+        socket.Socket.Dispose();
     }
 
     private static async Task<(DnsMessage? Message, string? Problem)> TcpExchangeAsync(IPEndPoint server, byte[] query, ushort id, string name, DnsRecordType type, CancellationToken cancellationToken)
@@ -423,7 +515,15 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
         return message.Questions.Count == 1 && q.Type == type && q.Class == 1 && string.Equals(q.Name, name, StringComparison.Ordinal);
     }
 
-    private sealed record CacheEntry(Step Step, DateTimeOffset Expires);
+    /// <summary>A cached step; <paramref name="Answer"/> is the ready-made answer when the step needs no CNAME work, so hits allocate nothing.</summary>
+    private sealed record CacheEntry(Step Step, DateTimeOffset Expires, DnsAnswer? Answer);
+
+    private sealed class PooledSocket(Socket socket)
+    {
+        public Socket Socket { get; } = socket;
+
+        public int Uses { get; set; }
+    }
 
     private sealed record Step(DnsResponseStatus Status, IReadOnlyList<DnsRecord> Records, IReadOnlyList<NameRecord> Chain, string? FollowTarget, string? Error, uint Ttl)
     {

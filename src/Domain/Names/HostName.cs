@@ -85,6 +85,14 @@ public static class HostName
     /// <param name="error">Why the name cannot be queried.</param>
     public static bool TryNormalizeQueryName(string? input, out string normalized, out string error)
     {
+        // Resolvers call this for every lookup; names already in normal form skip the allocations below.
+        if (IsNormalQueryName(input))
+        {
+            normalized = input!;
+            error = string.Empty;
+            return true;
+        }
+
         normalized = string.Empty;
         var text = input?.Trim() ?? string.Empty;
         if (text.EndsWith('.'))
@@ -137,6 +145,36 @@ public static class HostName
         normalized = text;
         error = string.Empty;
         return true;
+    }
+
+    private static bool IsNormalQueryName(string? input)
+    {
+        if (input is null || input.Length is 0 or > MaxLength)
+        {
+            return false;
+        }
+
+        var labelLength = 0;
+        foreach (var c in input)
+        {
+            if (c == '.')
+            {
+                if (labelLength == 0)
+                {
+                    return false;
+                }
+
+                labelLength = 0;
+                continue;
+            }
+
+            if (!(c is >= 'a' and <= 'z' or >= '0' and <= '9' or '-' or '_') || ++labelLength > MaxLabelLength)
+            {
+                return false;
+            }
+        }
+
+        return labelLength > 0;
     }
 
     /// <summary>True when <paramref name="input"/> is an IPv4 or IPv6 address literal.</summary>

@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using System.Formats.Asn1;
 
 namespace BackscatterConsole.Domain.Posture;
 
@@ -87,29 +87,63 @@ public sealed record DkimKeyRecord(string Text, string KeyType, bool Revoked, in
         return true;
     }
 
+    private const string RsaEncryptionOid = "1.2.840.113549.1.1.1";
+
+    /// <summary>
+    /// Reads the modulus size from the DER structure instead of importing the key: importing costs a native key object per check,
+    /// reading the ASN.1 costs a microsecond. Accepts SubjectPublicKeyInfo and, as OpenDKIM does, a bare PKCS#1 RSAPublicKey.
+    /// </summary>
     private static bool TryRsaBits(byte[] key, out int bits)
     {
-        using var rsa = RSA.Create();
+        bits = 0;
         try
         {
-            rsa.ImportSubjectPublicKeyInfo(key, out _);
-            bits = rsa.KeySize;
-            return true;
-        }
-        catch (CryptographicException)
-        {
-            // Some publishers put the bare PKCS#1 RSAPublicKey in p=; receivers such as OpenDKIM accept it.
-        }
+            var outer = new AsnReader(key, AsnEncodingRules.DER);
+            var sequence = outer.ReadSequence();
+            if (outer.HasData)
+            {
+                return false;
+            }
 
-        try
-        {
-            rsa.ImportRSAPublicKey(key, out _);
-            bits = rsa.KeySize;
+            if (sequence.PeekTag().HasSameClassAndValue(Asn1Tag.Sequence))
+            {
+                var algorithm = sequence.ReadSequence();
+                if (algorithm.ReadObjectIdentifier() != RsaEncryptionOid)
+                {
+                    return false;
+                }
+
+                var publicKey = sequence.ReadBitString(out var unused);
+                if (unused != 0 || sequence.HasData)
+                {
+                    return false;
+                }
+
+                return TryRsaBits(publicKey, out bits);
+            }
+
+            var modulus = sequence.ReadIntegerBytes().Span;
+            sequence.ReadIntegerBytes();
+            if (sequence.HasData || modulus.Length == 0 || (modulus[0] & 0x80) != 0)
+            {
+                return false;
+            }
+
+            while (modulus.Length > 0 && modulus[0] == 0)
+            {
+                modulus = modulus[1..];
+            }
+
+            if (modulus.Length == 0)
+            {
+                return false;
+            }
+
+            bits = ((modulus.Length - 1) * 8) + 32 - System.Numerics.BitOperations.LeadingZeroCount((uint)modulus[0]);
             return true;
         }
-        catch (CryptographicException)
+        catch (AsnContentException)
         {
-            bits = 0;
             return false;
         }
     }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using BackscatterConsole.Domain.Dns;
@@ -15,6 +16,8 @@ public sealed class SpfEvaluator
     /// <summary>Address used by <see cref="AuditAsync"/>; from TEST-NET-1, so no real policy should list it.</summary>
     public static readonly IPAddress AuditAddress = IPAddress.Parse("192.0.2.1");
 
+    private const int MaxParsedRecords = 10_000;
+    private static readonly ConcurrentDictionary<string, (SpfRecord? Record, string? Error)> ParsedRecords = new(StringComparer.Ordinal);
     private readonly IDnsResolver _resolver;
     private readonly SpfEvaluatorOptions _options;
 
@@ -143,7 +146,7 @@ public sealed class SpfEvaluator
 
             node.Record = records[0];
             run.Trace.Add($"{indent}{domain}: \"{records[0]}\"");
-            if (!SpfRecord.TryParse(records[0], out var record, out var syntaxError))
+            if (!TryParseCached(records[0], out var record, out var syntaxError))
             {
                 throw new SpfAbort(SpfResult.PermError, SpfProblemKind.Syntax, $"{domain}: {syntaxError}");
             }
@@ -156,6 +159,25 @@ public sealed class SpfEvaluator
             node.Finish(abort.Result, null);
             throw;
         }
+    }
+
+    /// <summary>Records are immutable once parsed, and the same includes recur across thousands of domains: parse each text once.</summary>
+    private static bool TryParseCached(string text, out SpfRecord? record, out string? error)
+    {
+        if (!ParsedRecords.TryGetValue(text, out var parsed))
+        {
+            var ok = SpfRecord.TryParse(text, out var fresh, out var freshError);
+            parsed = (ok ? fresh : null, freshError);
+            if (ParsedRecords.Count >= MaxParsedRecords)
+            {
+                ParsedRecords.Clear();
+            }
+
+            ParsedRecords[text] = parsed;
+        }
+
+        (record, error) = parsed;
+        return record is not null;
     }
 
     private async Task<(SpfResult Result, string? Explanation)> EvaluateAsync(Run run, Node node, SpfRecord record, int depth, string indent)
