@@ -195,8 +195,16 @@ public sealed class DomainPostureChecker
     private static CheckResult AllCheck(string domain, SpfEvaluation spf, bool dmarcEnforcing, IReadOnlyList<string> evidence, string suggested, bool broken)
     {
         const string Title = "SPF default result";
-        var strict = spf.Tree.Record is { } text ? ReplaceAll(text) : suggested;
-        var fix = $"End the policy with -all: {domain}. IN TXT \"{strict}\"";
+
+        // With redirect= and no all, the record at the end of the redirect chain decides what strangers get: fix it there.
+        var effective = spf.Tree;
+        while (effective.Children.LastOrDefault(c => c.Term.StartsWith("redirect=", StringComparison.OrdinalIgnoreCase)) is { } next)
+        {
+            effective = next;
+        }
+
+        var strict = effective.Record is { } text ? ReplaceAll(text) : suggested;
+        var fix = $"End the policy with -all: {effective.Domain}. IN TXT \"{strict}\"";
         if (broken)
         {
             return Finding(PostureCheckIds.SpfAll, CheckStatus.Fail, CheckSeverity.High, Title, "Senders not listed get permerror, which receivers treat like having no SPF policy.", SpfExplanation, evidence, fix);

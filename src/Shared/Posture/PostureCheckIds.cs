@@ -2,8 +2,10 @@ namespace BackscatterConsole.Shared.Posture;
 
 /// <summary>
 /// The stable ids of the DNS posture checks (the <c>spf.*</c>, <c>dkim.*</c>, <c>dmarc.*</c> and <c>mx.*</c> rows of the check catalogue).
-/// The DMARC detail checks (<see cref="DmarcPolicy"/> to <see cref="DmarcPct"/>) appear only when a valid DMARC record was found;
-/// <see cref="DmarcRecord"/> always appears.
+/// <see cref="SpfRecord"/>, <see cref="DmarcRecord"/>, <see cref="MxRecords"/> and <see cref="MxResolvable"/> always appear.
+/// The SPF detail checks (<see cref="SpfAll"/>, <see cref="SpfLookups"/>, <see cref="SpfPtr"/>) appear when an SPF record exists (or the
+/// lookup failed, as <c>error</c>); the DMARC detail checks (<see cref="DmarcPolicy"/> to <see cref="DmarcPct"/>) only when a valid DMARC
+/// record applies. DKIM gives one <c>dkim.&lt;selector&gt;</c> per selector, or <see cref="DkimSelectors"/> when none is known.
 /// </summary>
 public static class PostureCheckIds
 {
