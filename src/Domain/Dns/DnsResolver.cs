@@ -158,6 +158,12 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
             owner.TrySetCanceled(cancellationToken);
             throw;
         }
+        catch (Exception ex)
+        {
+            // Whatever went wrong, callers waiting on the shared query must not wait forever.
+            owner.TrySetException(ex);
+            throw;
+        }
         finally
         {
             if (registered)
@@ -199,8 +205,15 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
         {
             foreach (var server in _servers)
             {
-                var (message, failure, count) = await ExchangeAsync(server, name, type, cancellationToken).ConfigureAwait(false);
+                var (message, failure, count) = await ExchangeAsync(server, name, type, edns: true, cancellationToken).ConfigureAwait(false);
                 sent += count;
+                if (message is { ResponseCode: 1, EdnsPayloadSize: null })
+                {
+                    // RFC 6891 §7: a server that does not know EDNS answers FORMERR; ask it again without the OPT record.
+                    (message, failure, count) = await ExchangeAsync(server, name, type, edns: false, cancellationToken).ConfigureAwait(false);
+                    sent += count;
+                }
+
                 if (message is null)
                 {
                     lastFailure = failure;
@@ -320,7 +333,7 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
         return new Step(DnsResponseStatus.NoData, [], chain, null, $"{current} has no {type} record.", negativeTtl);
     }
 
-    private async Task<(DnsMessage? Message, Step? Failure, int Sent)> ExchangeAsync(IPEndPoint server, string name, DnsRecordType type, CancellationToken cancellationToken)
+    private async Task<(DnsMessage? Message, Step? Failure, int Sent)> ExchangeAsync(IPEndPoint server, string name, DnsRecordType type, bool edns, CancellationToken cancellationToken)
     {
         var from = DnsResolverOptions.Describe(server);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -328,7 +341,7 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
         try
         {
             var id = (ushort)RandomNumberGenerator.GetInt32(0, 65536);
-            var query = DnsMessage.WriteQuery(id, name, type, recursionDesired: true, (ushort)_options.UdpPayloadSize);
+            var query = DnsMessage.WriteQuery(id, name, type, recursionDesired: true, edns ? (ushort)_options.UdpPayloadSize : (ushort)0);
             using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
                 timeout.CancelAfter(_options.Timeout);

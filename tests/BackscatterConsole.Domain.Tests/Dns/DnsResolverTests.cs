@@ -246,4 +246,27 @@ public sealed class DnsResolverTests
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => resolver.QueryAsync("example.com", DnsRecordType.A, cts.Token));
     }
+
+    [Fact]
+    public async Task QueryAsync_ServerRejectsEdns_RetriesWithoutOpt()
+    {
+        var withOpt = 0;
+        await using var server = new FakeDnsServer(q =>
+        {
+            if (q.EdnsPayloadSize is not null)
+            {
+                withOpt++;
+                return [FakeDnsServer.Answer(q, 1)];
+            }
+
+            return [TxtAnswer(q, "plain DNS")];
+        });
+        using var resolver = Resolver(server.Endpoint);
+
+        var answer = await resolver.QueryAsync("example.com", DnsRecordType.TXT);
+
+        Assert.Equal(DnsResponseStatus.Success, answer.Status);
+        Assert.Equal(1, withOpt);
+        Assert.Equal(2, answer.WireQueries);
+    }
 }
