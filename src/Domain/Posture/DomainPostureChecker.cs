@@ -164,6 +164,7 @@ public sealed class DomainPostureChecker
             : Finding(PostureCheckIds.SpfRecord, CheckStatus.Pass, CheckSeverity.Info, "SPF record", $"{domain} publishes one valid SPF record: \"{spf.Tree.Record}\".", SpfExplanation, evidence, null);
 
         var limitHit = spf.ProblemKind is SpfProblemKind.LookupLimit or SpfProblemKind.VoidLimit or SpfProblemKind.MxLimit;
+        yield return AllCheck(domain, spf, dmarcEnforcing, evidence, suggested, recordBroken || limitHit);
         yield return limitHit
             ? Finding(
                 PostureCheckIds.SpfLookups,
@@ -176,7 +177,6 @@ public sealed class DomainPostureChecker
                 "Remove includes that are no longer used, replace a/mx terms by ip4/ip6 ranges, and remove terms pointing at names that do not exist, until the tree needs at most 10 lookups.")
             : Finding(PostureCheckIds.SpfLookups, CheckStatus.Pass, CheckSeverity.Info, "SPF lookup limits", $"The policy needs {spf.Lookups} of 10 DNS-querying terms and {spf.VoidLookups} of 2 void lookups.", SpfExplanation, TreeLines(spf.Tree), null);
 
-        yield return AllCheck(domain, spf, dmarcEnforcing, evidence, suggested, recordBroken || limitHit);
 
         var ptrUsers = PtrUsers(spf.Tree).ToList();
         yield return ptrUsers.Count > 0
@@ -342,7 +342,7 @@ public sealed class DomainPostureChecker
                 record.PolicyPresent ? $"The policy for {domain} is none: forged mail is only reported, not stopped." : "The record has no p= tag, so receivers apply none: forged mail is only reported.",
                 DmarcExplanation,
                 [record.Text],
-                $"Move to enforcement once the aggregate reports show all legitimate mail aligned: {recordName}. IN TXT \"{ReplaceTag(record.Text, "p", "reject")}\"")
+                $"Move to enforcement once the aggregate reports show all legitimate mail aligned (p=quarantine first if unsure): {recordName}. IN TXT \"{Recommended(record, dmarc.PolicyDomain!)}\"")
             : Finding(PostureCheckIds.DmarcPolicy, CheckStatus.Pass, CheckSeverity.Info, "DMARC policy", $"The policy for {domain} is {policyText}.", DmarcExplanation, [record.Text], null));
 
         var sp = record.SubdomainPolicy ?? record.Policy;
@@ -367,7 +367,7 @@ public sealed class DomainPostureChecker
                 $"{string.Join(" and ", weaker)} is weaker than p={record.Policy.ToString().ToLowerInvariant()}: spammers forge subdomains (or names that do not exist) instead.",
                 DmarcExplanation + " sp= governs existing subdomains and np= (RFC 9989) names that do not exist.",
                 [record.Text],
-                $"Remove sp=/np= or set them to at least p: {recordName}. IN TXT \"{ReplaceTag(ReplaceTag(record.Text, "sp", null), "np", null)}\"")
+                $"Remove sp=/np= so subdomains get p: {recordName}. IN TXT \"{ReplaceTag(ReplaceTag(record.Text, "sp", null), "np", null)}\"")
             : Finding(PostureCheckIds.DmarcSubdomainPolicy, CheckStatus.Pass, CheckSeverity.Info, "DMARC subdomain policy", "Subdomains and non-existent names get a policy at least as strict as p.", DmarcExplanation, [record.Text], null));
 
         checks.Add(await RuaCheckAsync(dmarc, record, recordName, cancellationToken).ConfigureAwait(false));
@@ -375,12 +375,12 @@ public sealed class DomainPostureChecker
         var partial = new List<string>();
         if (record.Percent is < 100)
         {
-            partial.Add($"pct={record.Percent} applies the policy to only {record.Percent}% of failing mail");
+            partial.Add($"The tag pct={record.Percent} applies the policy to only {record.Percent}% of failing mail");
         }
 
         if (record.Testing)
         {
-            partial.Add("t=y asks receivers to treat the policy as a test and apply one level less");
+            partial.Add("The tag t=y asks receivers to treat the policy as a test and apply one level less");
         }
 
         checks.Add(partial.Count > 0
@@ -389,7 +389,7 @@ public sealed class DomainPostureChecker
                 CheckStatus.Warn,
                 CheckSeverity.Low,
                 "DMARC coverage",
-                string.Join("; ", partial) + ".",
+                Sentence(partial),
                 DmarcExplanation + " A partial or testing policy lets part of the forged mail through.",
                 [record.Text],
                 $"Apply the policy to all mail: {recordName}. IN TXT \"{ReplaceTag(ReplaceTag(record.Text, "pct", null), "t", null)}\"")
@@ -416,7 +416,7 @@ public sealed class DomainPostureChecker
             var target = DmarcRecord.MailtoDomain(uri);
             if (target is null)
             {
-                problems.Add($"'{uri}' is not a mailto: address");
+                problems.Add($"The address '{uri}' is not a mailto: URI");
                 continue;
             }
 
@@ -436,14 +436,24 @@ public sealed class DomainPostureChecker
 
             if (!answer.RecordsOf<TxtRecord>().Any(r => DmarcRecord.LooksLikeDmarc(r.Text)))
             {
-                problems.Add($"{target} has not authorized reports for {dmarc.PolicyDomain} (no v=DMARC1 at {consent}), so receivers drop them");
+                problems.Add($"The report domain {target} has not authorized reports for {dmarc.PolicyDomain} (no v=DMARC1 at {consent}), so receivers drop them");
             }
         }
 
         return problems.Count > 0
-            ? Finding(PostureCheckIds.DmarcRua, CheckStatus.Warn, CheckSeverity.Low, Title, string.Join("; ", problems) + ".", explanation, evidence, fix)
+            ? Finding(PostureCheckIds.DmarcRua, CheckStatus.Warn, CheckSeverity.Low, Title, Sentence(problems), explanation, evidence, fix)
             : Finding(PostureCheckIds.DmarcRua, CheckStatus.Pass, CheckSeverity.Info, Title, $"Aggregate reports go to {string.Join(", ", record.AggregateReportUris)}.", explanation, evidence, null);
     }
+
+    /// <summary>The record to aim for: reject, reports kept or added, no weakening tags, other tags (adkim, aspf, ruf, fo) kept.</summary>
+    private static string Recommended(DmarcRecord record, string policyDomain)
+    {
+        var rua = record.Tags.TryGetValue("rua", out var existing) && existing.Length > 0 ? existing : $"mailto:dmarc-reports@{policyDomain}";
+        var kept = record.Tags.Where(t => t.Key is not ("v" or "p" or "sp" or "np" or "pct" or "t" or "rua")).Select(t => $"{t.Key}={t.Value}");
+        return string.Join("; ", new[] { "v=DMARC1", "p=reject", $"rua={rua}" }.Concat(kept));
+    }
+
+    private static string Sentence(IEnumerable<string> parts) => string.Join(". ", parts) + ".";
 
     private static string ReplaceTag(string text, string tag, string? value)
     {
@@ -512,21 +522,21 @@ public sealed class DomainPostureChecker
         var warnings = new List<string>();
         if (key.KeyType == "rsa" && key.KeyBits < 2048)
         {
-            warnings.Add($"the RSA key is {key.KeyBits} bits; 2048 is recommended");
+            warnings.Add($"The RSA key is {key.KeyBits} bits; 2048 is recommended");
         }
 
         if (key.Testing)
         {
-            warnings.Add("t=y marks the key as testing, so verifiers may treat failures leniently");
+            warnings.Add("The tag t=y marks the key as testing, so verifiers may treat failures leniently");
         }
 
         if (key.HashAlgorithms.Count > 0 && !key.HashAlgorithms.Contains("sha256"))
         {
-            warnings.Add($"h={string.Join(':', key.HashAlgorithms)} does not allow sha256 (RFC 8301 forbids sha1)");
+            warnings.Add($"The tag h={string.Join(':', key.HashAlgorithms)} does not allow sha256 (RFC 8301 forbids sha1)");
         }
 
         return warnings.Count > 0
-            ? Finding(id, CheckStatus.Warn, CheckSeverity.Medium, title, string.Join("; ", warnings) + ".", DkimExplanation, evidence, fix)
+            ? Finding(id, CheckStatus.Warn, CheckSeverity.Medium, title, Sentence(warnings), DkimExplanation, evidence, fix)
             : Finding(id, CheckStatus.Pass, CheckSeverity.Info, title, $"Selector {selector} publishes a {key.KeyBits}-bit {key.KeyType} key.", DkimExplanation, evidence, null);
     }
 
