@@ -144,7 +144,9 @@ public sealed class DomainPostureChecker
                 $"{domain} publishes no SPF record, so any host may send mail as {domain}.",
                 SpfExplanation,
                 evidence,
-                $"Publish one record: {suggested} (use \"v=spf1 -all\" if the domain sends no mail).");
+                hasMx
+                    ? $"Publish one record: {suggested} (or \"v=spf1 -all\" if the domain sends no mail)."
+                    : $"Publish one record: {suggested}, which says the domain sends no mail; list the sending hosts before -all if it does.");
             yield break;
         }
 
