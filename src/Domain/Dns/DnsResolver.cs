@@ -25,6 +25,7 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
     private const int MaxUsesPerUdpSocket = 100;
     private readonly ConcurrentDictionary<IPEndPoint, ConcurrentQueue<PooledSocket>> _udpPool = new();
     private volatile bool _disposed;
+    private int _cacheCount;
     private long _wireQueries;
     private long _ignoredResponses;
 
@@ -51,8 +52,15 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
     /// <summary>Datagrams dropped because their id, flags or question did not match a pending query (possible spoofing).</summary>
     public long IgnoredResponses => Interlocked.Read(ref _ignoredResponses);
 
+    /// <summary>Approximate number of cached entries.</summary>
+    internal int CachedEntries => Volatile.Read(ref _cacheCount);
+
     /// <summary>Empties the cache.</summary>
-    public void ClearCache() => _cache.Clear();
+    public void ClearCache()
+    {
+        _cache.Clear();
+        Interlocked.Exchange(ref _cacheCount, 0);
+    }
 
     /// <inheritdoc/>
     public async Task<DnsAnswer> QueryAsync(string name, DnsRecordType type, CancellationToken cancellationToken = default)
@@ -124,7 +132,10 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
                 return (cached.Step, 0);
             }
 
-            _cache.TryRemove(KeyValuePair.Create(key, cached));
+            if (_cache.TryRemove(KeyValuePair.Create(key, cached)))
+            {
+                Interlocked.Decrement(ref _cacheCount);
+            }
         }
 
         // Coalesce identical queries already on the wire, so a burst of checks sharing an include sends one message.
@@ -176,25 +187,35 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
     private void Store((string Name, DnsRecordType Type) key, Step step)
     {
         var now = _time.GetUtcNow();
-        if (_cache.Count >= _options.MaxCacheEntries)
+
+        // ConcurrentDictionary.Count takes every lock; an approximate count of our own keeps the hot path lock-free.
+        if (Volatile.Read(ref _cacheCount) >= _options.MaxCacheEntries)
         {
             foreach (var entry in _cache)
             {
-                if (entry.Value.Expires <= now)
+                if (entry.Value.Expires <= now && _cache.TryRemove(entry))
                 {
-                    _cache.TryRemove(entry);
+                    Interlocked.Decrement(ref _cacheCount);
                 }
             }
 
-            if (_cache.Count >= _options.MaxCacheEntries)
+            if (Volatile.Read(ref _cacheCount) >= _options.MaxCacheEntries)
             {
-                _cache.Clear();
+                ClearCache();
             }
         }
 
         var ttl = TimeSpan.FromSeconds(Math.Min(step.Ttl, _options.MaxCacheTtl.TotalSeconds));
         var answer = step.Chain.Count == 0 && step.FollowTarget is null ? new DnsAnswer(key.Name, key.Type, step.Status, step.Records, [], step.Error) : null;
-        _cache[key] = new CacheEntry(step, now + ttl, answer);
+        var fresh = new CacheEntry(step, now + ttl, answer);
+        if (_cache.TryAdd(key, fresh))
+        {
+            Interlocked.Increment(ref _cacheCount);
+        }
+        else
+        {
+            _cache[key] = fresh;
+        }
     }
 
     private async Task<(Step Step, int Sent)> FetchStepAsync(string name, DnsRecordType type, CancellationToken cancellationToken)

@@ -18,6 +18,7 @@ public sealed class SpfEvaluator
 
     private const int MaxParsedRecords = 10_000;
     private static readonly ConcurrentDictionary<string, (SpfRecord? Record, string? Error)> ParsedRecords = new(StringComparer.Ordinal);
+    private static int _parsedCount;
     private readonly IDnsResolver _resolver;
     private readonly SpfEvaluatorOptions _options;
 
@@ -168,9 +169,11 @@ public sealed class SpfEvaluator
         {
             var ok = SpfRecord.TryParse(text, out var fresh, out var freshError);
             parsed = (ok ? fresh : null, freshError);
-            if (ParsedRecords.Count >= MaxParsedRecords)
+            // ConcurrentDictionary.Count takes every lock, so keep our own approximate count for the bound.
+            if (Interlocked.Increment(ref _parsedCount) > MaxParsedRecords)
             {
                 ParsedRecords.Clear();
+                Interlocked.Exchange(ref _parsedCount, 0);
             }
 
             ParsedRecords[text] = parsed;

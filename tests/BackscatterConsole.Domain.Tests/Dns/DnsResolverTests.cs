@@ -269,4 +269,17 @@ public sealed class DnsResolverTests
         Assert.Equal(1, withOpt);
         Assert.Equal(2, answer.WireQueries);
     }
+
+    [Fact]
+    public async Task QueryAsync_MoreNamesThanCacheEntries_KeepsCacheBounded()
+    {
+        await using var server = new FakeDnsServer(q => [TxtAnswer(q, "x")]);
+        using var resolver = new DnsResolver(new DnsResolverOptions { Servers = [server.Endpoint], MaxCacheEntries = 10, Timeout = TimeSpan.FromSeconds(2) });
+
+        for (var i = 0; i < 50; i++)
+        {
+            await resolver.QueryAsync($"n{i}.example.com", DnsRecordType.TXT);
+            Assert.InRange(resolver.CachedEntries, 1, 10);
+        }
+    }
 }
