@@ -9,7 +9,7 @@ namespace BackscatterConsole.Domain.Posture;
 /// <param name="OrganizationalDomain">The organizational domain (RFC 9989 §4.10.2): psd=n holder, the child of a psd=y holder, else the shortest domain with a record, else the domain itself.</param>
 /// <param name="Invalid">Problems with records met on the way (several records, syntax), as evidence.</param>
 /// <param name="Queries">Each name queried and what came back.</param>
-/// <param name="TemporaryError">Set when a lookup failed temporarily; the result is then not trustworthy.</param>
+/// <param name="TemporaryError">Set when a lookup failed temporarily before any record was found; the result is then not trustworthy.</param>
 public sealed record DmarcDiscoveryResult(
     string Domain,
     string? PolicyDomain,
@@ -69,7 +69,13 @@ public sealed class DmarcDiscovery(IDnsResolver resolver)
             queries.Add($"_dmarc.{name} TXT → {answer.Describe()}");
             if (answer.IsTemporaryFailure)
             {
-                temporary = $"_dmarc.{name}: {answer.Describe()}";
+                // Once the nearest record is known the policy is settled; a failing parent only leaves the organizational domain
+                // less certain, which the query list shows. Before that, nothing trustworthy can be said.
+                if (found.Count == 0)
+                {
+                    temporary = $"_dmarc.{name}: {answer.Describe()}";
+                }
+
                 break;
             }
 

@@ -107,4 +107,18 @@ public sealed class DmarcTests
         Assert.False(record!.PolicyPresent);
         Assert.Equal(DmarcPolicy.None, record.Policy);
     }
+
+    [Fact]
+    public async Task DiscoverAsync_ParentTimesOutAfterOwnRecord_KeepsThePolicy()
+    {
+        var zone = new InMemoryDnsResolver()
+            .Txt("_dmarc.example.com", "v=DMARC1; p=reject")
+            .Timeout("_dmarc.com");
+
+        var result = await new DmarcDiscovery(zone).DiscoverAsync("example.com");
+
+        Assert.Null(result.TemporaryError);
+        Assert.Equal("example.com", result.PolicyDomain);
+        Assert.Contains(result.Queries, q => q.StartsWith("_dmarc.com TXT → Timeout", StringComparison.Ordinal));
+    }
 }
