@@ -285,7 +285,7 @@ public sealed class DomainPostureChecker
 
     private static IEnumerable<string> PtrUsers(SpfTreeNode node)
     {
-        if (node.Record is { } text && SpfRecord.TryParse(text, out var record, out _) && record!.Mechanisms.Any(m => m.Kind == SpfMechanismKind.Ptr))
+        if (node.Record is { } text && SpfRecord.TryParseCached(text, out var record, out _) && record!.Mechanisms.Any(m => m.Kind == SpfMechanismKind.Ptr))
         {
             yield return $"{node.Domain}: \"{text}\"";
         }

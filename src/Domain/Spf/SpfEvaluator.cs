@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using BackscatterConsole.Domain.Dns;
@@ -16,9 +15,6 @@ public sealed class SpfEvaluator
     /// <summary>Address used by <see cref="AuditAsync"/>; from TEST-NET-1, so no real policy should list it.</summary>
     public static readonly IPAddress AuditAddress = IPAddress.Parse("192.0.2.1");
 
-    private const int MaxParsedRecords = 10_000;
-    private static readonly ConcurrentDictionary<string, (SpfRecord? Record, string? Error)> ParsedRecords = new(StringComparer.Ordinal);
-    private static int _parsedCount;
     private readonly IDnsResolver _resolver;
     private readonly SpfEvaluatorOptions _options;
 
@@ -147,7 +143,7 @@ public sealed class SpfEvaluator
 
             node.Record = records[0];
             run.Trace.Add($"{indent}{domain}: \"{records[0]}\"");
-            if (!TryParseCached(records[0], out var record, out var syntaxError))
+            if (!SpfRecord.TryParseCached(records[0], out var record, out var syntaxError))
             {
                 throw new SpfAbort(SpfResult.PermError, SpfProblemKind.Syntax, $"{domain}: {syntaxError}");
             }
@@ -160,27 +156,6 @@ public sealed class SpfEvaluator
             node.Finish(abort.Result, null);
             throw;
         }
-    }
-
-    /// <summary>Records are immutable once parsed, and the same includes recur across thousands of domains: parse each text once.</summary>
-    private static bool TryParseCached(string text, out SpfRecord? record, out string? error)
-    {
-        if (!ParsedRecords.TryGetValue(text, out var parsed))
-        {
-            var ok = SpfRecord.TryParse(text, out var fresh, out var freshError);
-            parsed = (ok ? fresh : null, freshError);
-            // ConcurrentDictionary.Count takes every lock, so keep our own approximate count for the bound.
-            if (Interlocked.Increment(ref _parsedCount) > MaxParsedRecords)
-            {
-                ParsedRecords.Clear();
-                Interlocked.Exchange(ref _parsedCount, 0);
-            }
-
-            ParsedRecords[text] = parsed;
-        }
-
-        (record, error) = parsed;
-        return record is not null;
     }
 
     private async Task<(SpfResult Result, string? Explanation)> EvaluateAsync(Run run, Node node, SpfRecord record, int depth, string indent)

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -79,6 +80,10 @@ public sealed class SpfSyntaxException : Exception
 /// <summary>A parsed <c>v=spf1</c> record. The whole record is checked before evaluation (RFC 7208 §4.6: any syntax error is a permerror).</summary>
 public sealed partial class SpfRecord
 {
+    private const int MaxParsedRecords = 10_000;
+    private static readonly ConcurrentDictionary<string, (SpfRecord? Record, string? Error)> ParsedRecords = new(StringComparer.Ordinal);
+    private static int _parsedCount;
+
     private SpfRecord(string text, IReadOnlyList<SpfMechanism> mechanisms, IReadOnlyList<SpfModifier> modifiers)
     {
         Text = text;
@@ -124,6 +129,27 @@ public sealed partial class SpfRecord
             error = ex.Message;
             return false;
         }
+    }
+
+    /// <summary>Records are immutable once parsed, and the same includes recur across thousands of domains: parse each text once.</summary>
+    internal static bool TryParseCached(string text, out SpfRecord? record, out string? error)
+    {
+        if (!ParsedRecords.TryGetValue(text, out var parsed))
+        {
+            var ok = TryParse(text, out var fresh, out var freshError);
+            parsed = (ok ? fresh : null, freshError);
+            // ConcurrentDictionary.Count takes every lock, so keep our own approximate count for the bound.
+            if (Interlocked.Increment(ref _parsedCount) > MaxParsedRecords)
+            {
+                ParsedRecords.Clear();
+                Interlocked.Exchange(ref _parsedCount, 0);
+            }
+
+            ParsedRecords[text] = parsed;
+        }
+
+        (record, error) = parsed;
+        return record is not null;
     }
 
     /// <summary>Parses a record.</summary>
