@@ -8,10 +8,11 @@ namespace BackscatterConsole.Domain.Tests.Dns;
 
 public sealed class DnsResolverTests
 {
+    // Generous: on a loaded CI machine the fake server can take hundreds of milliseconds to be scheduled.
     private static DnsResolver Resolver(params string[] servers) => new(new DnsResolverOptions
     {
         Servers = servers,
-        Timeout = TimeSpan.FromMilliseconds(300),
+        Timeout = TimeSpan.FromSeconds(3),
         Attempts = 1,
     });
 
@@ -58,7 +59,7 @@ public sealed class DnsResolverTests
         using var silent = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         silent.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         await using var server = new FakeDnsServer(q => [TxtAnswer(q, "from second")]);
-        using var resolver = Resolver(silent.LocalEndPoint!.ToString()!, server.Endpoint);
+        using var resolver = new DnsResolver(new DnsResolverOptions { Servers = [silent.LocalEndPoint!.ToString()!, server.Endpoint], Timeout = TimeSpan.FromMilliseconds(700), Attempts = 3 });
 
         var answer = await resolver.QueryAsync("example.com", DnsRecordType.TXT);
 
