@@ -2,6 +2,7 @@ using BackscatterConsole.Server.Access;
 using BackscatterConsole.Server.Data;
 using BackscatterConsole.Server.Health;
 using BackscatterConsole.Server.Hosting;
+using BackscatterConsole.Server.Posture;
 using BackscatterConsole.Server.Servers;
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, WebRootPath = WebRoot.Locate(args) });
@@ -11,6 +12,7 @@ builder.AddApi();
 builder.AddUi();
 builder.AddHealth();
 builder.AddServers();
+builder.AddPosture();
 
 var app = builder.Build();
 app.UseExceptionHandler();
@@ -24,7 +26,7 @@ app.UseAntiforgery();
 
 app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
 app.MapHealth();
-app.MapGroup("/api/v1").MapAccessApi().MapServersApi();
+app.MapGroup("/api/v1").MapAccessApi().MapServersApi().MapPostureApi();
 app.MapUi();
 
 await app.InitializeAsync();

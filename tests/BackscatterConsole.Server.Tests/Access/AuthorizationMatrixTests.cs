@@ -36,6 +36,9 @@ public sealed class AuthorizationMatrixTests(AppFactory factory) : IClassFixture
         ["DELETE /api/v1/tokens/{id:guid}"] = Everyone,
         ["GET /api/v1/account"] = Everyone,
         ["POST /api/v1/account/password"] = Everyone,
+        ["POST /api/v1/spf/evaluate"] = Readers,
+        ["POST /api/v1/dns-checks"] = Readers,
+        ["GET /api/v1/servers/{id:guid}/posture"] = Readers,
     };
 
     private static readonly Dictionary<string, string[]> PageMatrix = new()
@@ -45,6 +48,8 @@ public sealed class AuthorizationMatrixTests(AppFactory factory) : IClassFixture
         ["/users"] = Admins,
         ["/account/tokens"] = Everyone,
         ["/account/password"] = Everyone,
+        ["/posture"] = Readers,
+        ["/posture/spf"] = Readers,
     };
 
     [Fact]

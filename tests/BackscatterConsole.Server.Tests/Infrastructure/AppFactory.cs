@@ -19,6 +19,9 @@ public class AppFactory : WebApplicationFactory<Program>
     /// <summary>Where the database lives; a test may set it (before first use) to a directory it prepared, such as a small tmpfs.</summary>
     public string DataDirectory { get; init; } = Path.Combine(Path.GetTempPath(), "bsc-tests-" + Guid.NewGuid().ToString("N"));
 
+    /// <summary>Extra configuration, for example <c>Dns:Servers:0</c> pointing at a test DNS server.</summary>
+    public Dictionary<string, string> Settings { get; init; } = [];
+
     public HttpClient CreateApiClient(string? token = AdminToken)
     {
         var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
@@ -53,6 +56,10 @@ public class AppFactory : WebApplicationFactory<Program>
         builder.UseSetting("Bootstrap:ApiToken", AdminToken);
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseSetting("Logging:Console:FormatterName", "simple");
+        foreach (var (key, value) in Settings)
+        {
+            builder.UseSetting(key, value);
+        }
     }
 
     protected override void Dispose(bool disposing)
