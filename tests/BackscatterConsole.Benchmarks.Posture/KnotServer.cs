@@ -23,6 +23,18 @@ internal sealed class KnotServer : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>CPU time knotd has used so far (user + system), from /proc; clock ticks are 1/100 s on Linux.</summary>
+    public TimeSpan CpuTime
+    {
+        get
+        {
+            var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            var ticks = long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+            return TimeSpan.FromSeconds(ticks / 100.0);
+        }
+    }
+
     public static async Task<KnotServer> StartAsync(string zone, string zoneText)
     {
         var knotd = new[] { "/usr/sbin/knotd", "/usr/bin/knotd" }.FirstOrDefault(File.Exists)

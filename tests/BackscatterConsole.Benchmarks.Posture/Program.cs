@@ -52,6 +52,8 @@ Dictionary<string, (string Result, long Queries)>? py = null;
 var oursRates = new List<double>();
 var warmRates = new List<double>();
 var pyRates = new List<double>();
+var oursCpu = new List<double>();
+var pyCpus = new List<double>();
 var casesFile = Path.Combine(knot.Directory, "cases.tsv");
 await File.WriteAllLinesAsync(casesFile, cases.Select(c => $"{c.Domain}\t{c.Ip}\t{c.Sender}\t{c.Helo}"));
 for (var round = 0; round < rounds; round++)
@@ -59,9 +61,13 @@ for (var round = 0; round < rounds; round++)
     using (var resolver = new DnsResolver(Options()))
     {
         var spf = new SpfEvaluator(resolver);
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var knotBefore = knot.CpuTime;
         var clock = Stopwatch.StartNew();
         var results = await ForEachAsync(cases, c => spf.CheckHostAsync(c.Ip, c.Domain, c.Sender, c.Helo));
         var cold = clock.Elapsed.TotalSeconds;
+        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
+        var knotCpu = (knot.CpuTime - knotBefore).TotalSeconds;
         var sent = resolver.WireQueries;
         clock.Restart();
         await ForEachAsync(cases, c => spf.CheckHostAsync(c.Ip, c.Domain, c.Sender, c.Helo));
@@ -76,10 +82,13 @@ for (var round = 0; round < rounds; round++)
         ours = map;
         oursRates.Add(cases.Count / cold);
         warmRates.Add(cases.Count / warm);
-        Console.WriteLine(Invariant($"ours SPF round {round + 1}: cold {cases.Count / cold:F0} checks/s ({cold:F3} s, {sent} DNS messages, shared cache), warm cache {cases.Count / warm:F0} checks/s"));
+        oursCpu.Add(cpu / cases.Count);
+        Console.WriteLine(Invariant($"ours SPF round {round + 1}: cold {cases.Count / cold:F0} checks/s ({cold:F3} s, {sent} DNS messages, shared cache, CPU {cpu / cases.Count * 1e6:F0} µs/check, knotd {knotCpu / cases.Count * 1e6:F0} µs/check), warm cache {cases.Count / warm:F0} checks/s"));
     }
 
-    var (pyMap, pyElapsed, pyError) = await RunPyspfAsync();
+    var knotBeforePy = knot.CpuTime;
+    var (pyMap, pyElapsed, pyCpu, pyError) = await RunPyspfAsync();
+    var knotPy = (knot.CpuTime - knotBeforePy).TotalSeconds;
     if (pyMap is null)
     {
         Console.WriteLine($"pyspf failed: {pyError}");
@@ -88,7 +97,8 @@ for (var round = 0; round < rounds; round++)
 
     py = pyMap;
     pyRates.Add(cases.Count / pyElapsed);
-    Console.WriteLine(Invariant($"pyspf SPF round {round + 1}: {cases.Count / pyElapsed:F0} checks/s ({pyElapsed:F3} s, {pyMap.Values.Sum(v => v.Queries)} DNS messages)"));
+    pyCpus.Add(pyCpu / cases.Count);
+    Console.WriteLine(Invariant($"pyspf SPF round {round + 1}: {cases.Count / pyElapsed:F0} checks/s ({pyElapsed:F3} s, {pyMap.Values.Sum(v => v.Queries)} DNS messages, CPU {pyCpu / cases.Count * 1e6:F0} µs/check, knotd {knotPy / cases.Count * 1e6:F0} µs/check)"));
 }
 
 // 3. Per-domain DNS message counts with a fresh cache per domain, as pyspf has (one cache per query object).
@@ -127,6 +137,7 @@ Console.WriteLine(Invariant($"SPF check_host: ours {oursCold:F0} checks/s cold, 
 Console.WriteLine(Invariant($"throughput ratio ours/pyspf, SPF, both cold: {oursCold / pyRate:F1}x (target >= 10x)"));
 Console.WriteLine(Invariant($"throughput ratio ours/pyspf, SPF, ours warm: {oursWarm / pyRate:F1}x"));
 Console.WriteLine(Invariant($"throughput ratio ours full posture (cold) / pyspf SPF only: {posture / pyRate:F1}x"));
+Console.WriteLine(Invariant($"client CPU per SPF check: ours {Median(oursCpu) * 1e6:F0} µs, pyspf {Median(pyCpus) * 1e6:F0} µs: {Median(pyCpus) / Median(oursCpu):F1}x less CPU (medians; independent of other load on the machine)"));
 return mismatches.Count == 0 && moreQueries.Count == 0 ? 0 : 1;
 
 async Task<List<T>> ForEachAsync<TCase, T>(IReadOnlyList<TCase> items, Func<TCase, Task<T>> run)
@@ -146,7 +157,7 @@ async Task<List<T>> ForEachAsync<TCase, T>(IReadOnlyList<TCase> items, Func<TCas
     return [.. results];
 }
 
-async Task<(Dictionary<string, (string Result, long Queries)>? Results, double Elapsed, string? Error)> RunPyspfAsync()
+async Task<(Dictionary<string, (string Result, long Queries)>? Results, double Elapsed, double Cpu, string? Error)> RunPyspfAsync()
 {
     var script = Path.Combine(AppContext.BaseDirectory, "pyspf_bench.py");
     var start = new ProcessStartInfo(python, [script, casesFile, "127.0.0.1", knot.Port.ToString(CultureInfo.InvariantCulture)]) { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -157,11 +168,12 @@ async Task<(Dictionary<string, (string Result, long Queries)>? Results, double E
     var stdout = await stdoutTask;
     if (process.ExitCode != 0)
     {
-        return (null, 0, $"exit {process.ExitCode}: {await stderrTask}");
+        return (null, 0, 0, $"exit {process.ExitCode}: {await stderrTask}");
     }
 
     var results = new Dictionary<string, (string Result, long Queries)>();
     double elapsed = 0;
+    double cpu = 0;
     foreach (var line in stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
     {
         var f = line.Split('\t');
@@ -169,13 +181,17 @@ async Task<(Dictionary<string, (string Result, long Queries)>? Results, double E
         {
             elapsed = double.Parse(f[1], CultureInfo.InvariantCulture);
         }
+        else if (f[0] == "#cpu")
+        {
+            cpu = double.Parse(f[1], CultureInfo.InvariantCulture);
+        }
         else
         {
             results[f[0]] = (f[1], long.Parse(f[2], CultureInfo.InvariantCulture));
         }
     }
 
-    return (results, elapsed, null);
+    return (results, elapsed, cpu, null);
 }
 
 static double Median(List<double> values)

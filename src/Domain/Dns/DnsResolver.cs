@@ -425,6 +425,7 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
     {
         var socket = RentUdpSocket(server);
         var reusable = false;
+        var sawStranger = false;
         var buffer = ArrayPool<byte>.Shared.Rent(DnsMessage.MaxMessageSize);
         try
         {
@@ -445,16 +446,18 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
                     }
 
                     Interlocked.Increment(ref _ignoredResponses);
+                    sawStranger = true;
                     continue;
                 }
 
                 if (Matches(message, id, name, type))
                 {
-                    reusable = true;
+                    reusable = !sawStranger;
                     return (message, null);
                 }
 
                 Interlocked.Increment(ref _ignoredResponses);
+                sawStranger = true;
             }
         }
         finally
