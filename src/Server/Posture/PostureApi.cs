@@ -25,10 +25,10 @@ internal static class PostureApi
 
     public static RouteGroupBuilder MapPostureApi(this RouteGroupBuilder api)
     {
-        api.MapPost("/spf/evaluate", EvaluateSpfAsync).WithTags("DNS posture").WithName("EvaluateSpf")
+        api.MapPost("/spf/evaluate", EvaluateSpfAsync).WithTags("DNS posture").WithName("EvaluateSpf").Produces<SpfTestResult>()
             .WithSummary("Evaluate SPF (RFC 7208 check_host) for a client IP and sender: result, explanation, lookup counts and trace.")
             .RequireAuthorization(Policies.Read).WithStandardProblems(400);
-        api.MapPost("/dns-checks", CheckDomainAsync).WithTags("DNS posture").WithName("CheckDomainPosture")
+        api.MapPost("/dns-checks", CheckDomainAsync).WithTags("DNS posture").WithName("CheckDomainPosture").Produces<DomainPostureReport>()
             .WithSummary("Run the spf.*, dkim.*, dmarc.* and mx.* checks for a domain; a DNS failure gives status 'error', never 'pass'.")
             .RequireAuthorization(Policies.Read).WithStandardProblems(400);
         api.MapGet("/servers/{id:guid}/posture", CheckServerAsync).WithTags("DNS posture").WithName("GetServerPosture")
