@@ -1,4 +1,5 @@
 using BackscatterConsole.Server.Access;
+using BackscatterConsole.Server.Audit;
 using BackscatterConsole.Server.Data;
 using BackscatterConsole.Server.Health;
 using BackscatterConsole.Server.Hosting;
@@ -8,6 +9,7 @@ using BackscatterConsole.Server.Servers;
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, WebRootPath = WebRoot.Locate(args) });
 builder.AddData();
 builder.AddAccess();
+builder.AddAudit();
 builder.AddApi();
 builder.AddUi();
 builder.AddHealth();
@@ -26,8 +28,9 @@ app.UseAntiforgery();
 
 app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
 app.MapHealth();
-app.MapGroup("/api/v1").MapAccessApi().MapServersApi().MapPostureApi();
+app.MapGroup("/api/v1").MapAccessApi().MapServersApi().MapPostureApi().MapAuditApi();
 app.MapUi();
+app.MapAuditExportForPortal();
 
 await app.InitializeAsync();
 await app.RunAsync();
