@@ -1,4 +1,5 @@
 using BackscatterConsole.Server.Access;
+using BackscatterConsole.Server.Agents;
 using BackscatterConsole.Server.Audit;
 using BackscatterConsole.Server.Data;
 using BackscatterConsole.Server.Health;
@@ -15,6 +16,7 @@ builder.AddUi();
 builder.AddHealth();
 builder.AddServers();
 builder.AddPosture();
+builder.AddAgents();
 
 var app = builder.Build();
 app.UseExceptionHandler();
@@ -28,9 +30,10 @@ app.UseAntiforgery();
 
 app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
 app.MapHealth();
-app.MapGroup("/api/v1").MapAccessApi().MapServersApi().MapPostureApi().MapAuditApi();
+app.MapGroup("/api/v1").MapAccessApi().MapServersApi().MapPostureApi().MapAuditApi().MapAgentsApi();
 app.MapUi();
 app.MapAuditExportForPortal();
+app.MapAgentsHub();
 
 await app.InitializeAsync();
 await app.RunAsync();
