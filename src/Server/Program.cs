@@ -1,8 +1,10 @@
 using BackscatterConsole.Server.Access;
+using BackscatterConsole.Server.Checks;
 using BackscatterConsole.Server.Data;
 using BackscatterConsole.Server.Health;
 using BackscatterConsole.Server.Hosting;
 using BackscatterConsole.Server.Servers;
+using BackscatterConsole.Server.Settings;
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, WebRootPath = WebRoot.Locate(args) });
 builder.AddData();
@@ -11,6 +13,8 @@ builder.AddApi();
 builder.AddUi();
 builder.AddHealth();
 builder.AddServers();
+builder.AddSettingsSnapshots();
+builder.AddChecks();
 
 var app = builder.Build();
 app.UseExceptionHandler();
@@ -24,7 +28,8 @@ app.UseAntiforgery();
 
 app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
 app.MapHealth();
-app.MapGroup("/api/v1").MapAccessApi().MapServersApi();
+app.MapGroup("/api/v1").MapAccessApi().MapServersApi().MapSettingsApi().MapChecksApi();
+app.MapStatusHub();
 app.MapUi();
 
 await app.InitializeAsync();

@@ -204,6 +204,8 @@ internal sealed class ServerInventory(AppDbContext db, TimeProvider clock, ILogg
         server.SmtpPort = definition.SmtpPort;
         server.ProbeEnabled = definition.ProbeEnabled;
         server.Notes = definition.Notes;
+        server.ControlRecipient = definition.ControlRecipient;
+        server.ScanIntervalMinutes = definition.ScanIntervalMinutes;
         server.UpdatedAt = now;
 
         server.Domains.Clear();
@@ -265,5 +267,7 @@ internal sealed class ServerInventory(AppDbContext db, TimeProvider clock, ILogg
         s.Notes,
         s.CreatedAt,
         s.UpdatedAt,
-        s.Revision);
+        s.Revision,
+        s.ControlRecipient,
+        s.ScanIntervalMinutes);
 }

@@ -36,6 +36,14 @@ public sealed class AuthorizationMatrixTests(AppFactory factory) : IClassFixture
         ["DELETE /api/v1/tokens/{id:guid}"] = Everyone,
         ["GET /api/v1/account"] = Everyone,
         ["POST /api/v1/account/password"] = Everyone,
+        ["POST /api/v1/servers/{id:guid}/scans"] = Writers,
+        ["GET /api/v1/servers/{id:guid}/scans"] = Readers,
+        ["GET /api/v1/servers/{id:guid}/checklist"] = Readers,
+        ["POST /api/v1/scans"] = Writers,
+        ["GET /api/v1/scans/{scanId:guid}"] = Readers,
+        ["POST /api/v1/scans/{scanId:guid}/cancel"] = Writers,
+        ["POST /api/v1/servers/{id:guid}/settings-snapshots"] = Writers,
+        ["GET /api/v1/servers/{id:guid}/settings-snapshots/latest"] = Readers,
     };
 
     private static readonly Dictionary<string, string[]> PageMatrix = new()
@@ -67,7 +75,7 @@ public sealed class AuthorizationMatrixTests(AppFactory factory) : IClassFixture
         foreach (var (endpoint, allowed) in ApiMatrix)
         {
             var method = endpoint[..endpoint.IndexOf(' ', StringComparison.Ordinal)];
-            var path = endpoint[(method.Length + 1)..].Replace("{id:guid}", Guid.NewGuid().ToString(), StringComparison.Ordinal);
+            var path = endpoint[(method.Length + 1)..].Replace("{id:guid}", Guid.NewGuid().ToString(), StringComparison.Ordinal).Replace("{scanId:guid}", Guid.NewGuid().ToString(), StringComparison.Ordinal);
             foreach (var (caller, client) in callers)
             {
                 using var request = new HttpRequestMessage(new HttpMethod(method), path);

@@ -19,6 +19,12 @@ public class AppFactory : WebApplicationFactory<Program>
     /// <summary>Where the database lives; a test may set it (before first use) to a directory it prepared, such as a small tmpfs.</summary>
     public string DataDirectory { get; init; } = Path.Combine(Path.GetTempPath(), "bsc-tests-" + Guid.NewGuid().ToString("N"));
 
+    /// <summary>Extra configuration applied after the defaults (for example the scheduler switch).</summary>
+    public Dictionary<string, string?> Settings { get; init; } = [];
+
+    /// <summary>False keeps the data directory after disposal, so a second factory can start on it (a restart).</summary>
+    public bool DeleteDataOnDispose { get; init; } = true;
+
     public HttpClient CreateApiClient(string? token = AdminToken)
     {
         var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
@@ -53,6 +59,18 @@ public class AppFactory : WebApplicationFactory<Program>
         builder.UseSetting("Bootstrap:ApiToken", AdminToken);
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseSetting("Logging:Console:FormatterName", "simple");
+
+        // Scans: no scheduler unless a test turns it on; a probe identity under a reserved test domain; short timeouts.
+        builder.UseSetting("Scans:ScheduleEnabled", "false");
+        builder.UseSetting("Probe:SinkAddress", "probe@sink.backscatter.test");
+        builder.UseSetting("Probe:HeloName", "probe.backscatter.test");
+        builder.UseSetting("Probe:ConnectTimeout", "00:00:05");
+        builder.UseSetting("Probe:GreetingTimeout", "00:00:10");
+        builder.UseSetting("Probe:CommandTimeout", "00:00:10");
+        foreach (var (key, value) in Settings)
+        {
+            builder.UseSetting(key, value);
+        }
     }
 
     protected override void Dispose(bool disposing)
@@ -61,6 +79,10 @@ public class AppFactory : WebApplicationFactory<Program>
         if (disposing)
         {
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        }
+
+        if (disposing && DeleteDataOnDispose)
+        {
             try
             {
                 Directory.Delete(DataDirectory, recursive: true);
