@@ -63,9 +63,17 @@ internal static class ScanMapping
     /// <summary>A result's share of the risk score; the worst finding is the one with the largest.</summary>
     public static double Contribution(ScanResultDto r) => RiskScore.SeverityWeight(r.Severity) * RiskScore.StatusFactor(r.Status);
 
-    /// <summary>The finding that weighs most, or null when nothing is wrong (every contribution zero).</summary>
+    /// <summary>
+    /// The finding that weighs most, or null when nothing is wrong (every contribution zero). Among equal weights the SMTP
+    /// behaviour comes first and probe evidence before settings: that is the backscatter itself, the rest are its causes.
+    /// </summary>
     public static ScanResultDto? Worst(IEnumerable<ScanResultDto> results) =>
-        results.Where(r => Contribution(r) > 0).OrderByDescending(Contribution).ThenBy(r => r.Id, StringComparer.Ordinal).FirstOrDefault();
+        results.Where(r => Contribution(r) > 0)
+            .OrderByDescending(Contribution)
+            .ThenBy(r => r.Id.StartsWith("smtp.", StringComparison.Ordinal) ? 0 : 1)
+            .ThenBy(r => r.Source == CheckSources.Probe ? 0 : 1)
+            .ThenBy(r => r.Id, StringComparer.Ordinal)
+            .FirstOrDefault();
 
     /// <summary>Lines that appeared, disappeared or changed status between two result sets (keyed by id, source and subject).</summary>
     public static IReadOnlyList<CheckChangeDto> Changes(IReadOnlyList<ScanResultDto> before, IReadOnlyList<ScanResultDto> after)

@@ -53,6 +53,9 @@ public sealed class AuthorizationMatrixTests(AppFactory factory) : IClassFixture
         ["/users"] = Admins,
         ["/account/tokens"] = Everyone,
         ["/account/password"] = Everyone,
+        ["/servers/{serverId}"] = Readers,
+        ["/servers/{serverId}/settings"] = Readers,
+        ["/scans/{scanId}"] = Readers,
     };
 
     [Fact]
@@ -112,10 +115,14 @@ public sealed class AuthorizationMatrixTests(AppFactory factory) : IClassFixture
     public async Task EveryPortalPage_AnswersEachRoleAsTheMatrixSays()
     {
         var failures = new List<string>();
+        using var admin = factory.CreateApiClient();
+        var server = await ScanApi.CreateServerAsync(admin);
+        var scanId = await ScanApi.StartAsync(admin, server.Id);
+        string Url(string page) => page.Replace("{serverId}", server.Id.ToString(), StringComparison.Ordinal).Replace("{scanId}", scanId.ToString(), StringComparison.Ordinal);
         using var anonymous = new PortalSession(factory);
         foreach (var page in PageMatrix.Keys)
         {
-            var response = await anonymous.GetAsync(page);
+            var response = await anonymous.GetAsync(Url(page));
             if (response.StatusCode != HttpStatusCode.Redirect || !response.Headers.Location!.ToString().Contains("/account/login", StringComparison.Ordinal))
             {
                 failures.Add($"{page} as anonymous: {response.StatusCode} {response.Headers.Location}");
@@ -128,7 +135,7 @@ public sealed class AuthorizationMatrixTests(AppFactory factory) : IClassFixture
             using var session = await PortalSession.SignInAsync(factory, user.UserName, user.Password);
             foreach (var (page, allowed) in PageMatrix)
             {
-                var response = await session.GetAsync(page);
+                var response = await session.GetAsync(Url(page));
                 var denied = response.StatusCode == HttpStatusCode.Redirect && response.Headers.Location!.ToString().Contains("/account/access-denied", StringComparison.Ordinal);
                 var expectAllowed = allowed.Contains(role);
                 if (expectAllowed ? response.StatusCode != HttpStatusCode.OK : !denied)
