@@ -17,6 +17,9 @@ public sealed class PortalFixture : IAsyncLifetime
     public const string AdminPassword = "Admin-Pass-2026!";
     public const string ChromiumPath = "/usr/bin/chromium";
 
+    /// <summary>Admin API token for setting up data faster than through the forms.</summary>
+    public const string ApiToken = "bsc_browser_test_bootstrap_token";
+
     private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "bsc-browser-" + Guid.NewGuid().ToString("N"));
     private Factory? _factory;
     private IPlaywright? _playwright;
@@ -66,6 +69,14 @@ public sealed class PortalFixture : IAsyncLifetime
         return page;
     }
 
+    /// <summary>An API client acting as the bootstrap admin.</summary>
+    public HttpClient CreateApiClient()
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ApiToken);
+        return client;
+    }
+
     public Task ScreenshotAsync(IPage page, string name) =>
         page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDirectory, name + ".png"), FullPage = true });
 
@@ -96,7 +107,11 @@ public sealed class PortalFixture : IAsyncLifetime
             builder.UseEnvironment("Testing");
             builder.UseSetting("Storage:DataDirectory", dataDirectory);
             builder.UseSetting("Bootstrap:AdminPassword", AdminPassword);
+            builder.UseSetting("Bootstrap:ApiToken", ApiToken);
             builder.UseSetting("Logging:LogLevel:Default", "Warning");
+            builder.UseSetting("Scans:ScheduleEnabled", "false");
+            builder.UseSetting("Probe:SinkAddress", "probe@sink.backscatter.test");
+            builder.UseSetting("Probe:HeloName", "probe.backscatter.test");
         }
     }
 }
