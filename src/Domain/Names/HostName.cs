@@ -75,6 +75,108 @@ public static class HostName
         return true;
     }
 
+    /// <summary>
+    /// Normalizes a name to be sent in a DNS query. Looser than <see cref="TryNormalize"/>: DNS itself allows any octet in a label,
+    /// and names built by SPF macros or service labels (<c>_dmarc</c>, DKIM selectors, local parts) legitimately hold characters such as
+    /// <c>_</c>, <c>+</c> or <c>=</c>. Spaces are legal octets too (the RFC 7208 suite queries one). Still enforced: printable ASCII after IDNA, no backslash, no empty label, labels of at most 63 octets, 253 in all.
+    /// </summary>
+    /// <param name="input">The name.</param>
+    /// <param name="normalized">Lower-case form without the trailing dot.</param>
+    /// <param name="error">Why the name cannot be queried.</param>
+    public static bool TryNormalizeQueryName(string? input, out string normalized, out string error)
+    {
+        // Resolvers call this for every lookup; names already in normal form skip the allocations below.
+        if (IsNormalQueryName(input))
+        {
+            normalized = input!;
+            error = string.Empty;
+            return true;
+        }
+
+        normalized = string.Empty;
+        var text = input?.Trim() ?? string.Empty;
+        if (text.EndsWith('.'))
+        {
+            text = text[..^1];
+        }
+
+        if (text.Length == 0)
+        {
+            error = "A name is required.";
+            return false;
+        }
+
+        if (text.Any(c => c > 0x7F))
+        {
+            if (!TryNormalize(text, out text, out error, allowUnderscore: true))
+            {
+                return false;
+            }
+        }
+
+        text = text.ToLowerInvariant();
+        if (text.Length > MaxLength)
+        {
+            error = $"It is {text.Length} characters long; a DNS name has at most {MaxLength}.";
+            return false;
+        }
+
+        foreach (var label in text.Split('.'))
+        {
+            if (label.Length == 0)
+            {
+                error = "It has an empty label (two dots in a row, or a leading dot).";
+                return false;
+            }
+
+            if (label.Length > MaxLabelLength)
+            {
+                error = $"The label '{Shorten(label)}' is {label.Length} characters long; a label has at most {MaxLabelLength}.";
+                return false;
+            }
+
+            if (label.Any(c => c is < ' ' or > '~' or '\\'))
+            {
+                error = $"The label '{Shorten(label)}' holds a control character or a backslash.";
+                return false;
+            }
+        }
+
+        normalized = text;
+        error = string.Empty;
+        return true;
+    }
+
+    private static bool IsNormalQueryName(string? input)
+    {
+        if (input is null || input.Length is 0 or > MaxLength)
+        {
+            return false;
+        }
+
+        var labelLength = 0;
+        foreach (var c in input)
+        {
+            if (c == '.')
+            {
+                if (labelLength == 0)
+                {
+                    return false;
+                }
+
+                labelLength = 0;
+                continue;
+            }
+
+            if (!(c is >= 'a' and <= 'z' or >= '0' and <= '9' or '-' or '_') || ++labelLength > MaxLabelLength)
+            {
+                return false;
+            }
+        }
+
+        return labelLength > 0;
+    }
+
     /// <summary>True when <paramref name="input"/> is an IPv4 or IPv6 address literal.</summary>
     public static bool IsIpAddress(string? input) =>
         IPAddress.TryParse(input?.Trim(), out var address)
