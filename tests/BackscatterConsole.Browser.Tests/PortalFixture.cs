@@ -112,6 +112,11 @@ public sealed class PortalFixture : IAsyncLifetime
             builder.UseSetting("Scans:ScheduleEnabled", "false");
             builder.UseSetting("Probe:SinkAddress", "probe@sink.backscatter.test");
             builder.UseSetting("Probe:HeloName", "probe.backscatter.test");
+
+            // No DNS server answers on the discard port of loopback: the DNS rows show error quickly and deterministically.
+            builder.UseSetting("Dns:Servers:0", "127.0.0.1:9");
+            builder.UseSetting("Dns:Timeout", "00:00:00.300");
+            builder.UseSetting("Dns:Attempts", "1");
         }
     }
 }

@@ -1,3 +1,4 @@
+using BackscatterConsole.Domain.Dns;
 using BackscatterConsole.Domain.Smtp;
 using BackscatterConsole.Server.Hosting;
 using BackscatterConsole.Shared.Checks;
@@ -17,6 +18,11 @@ internal static class ChecksApi
         services.AddSingleton<RunningScans>();
         services.AddSingleton<ISmtpProbe>(sp => new SmtpProbe(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ScanExecutor>();
+
+        // One resolver for the process: its cache and socket pool are shared by every scan. Dns:Servers empty means resolv.conf.
+        var dns = builder.Configuration.GetSection("Dns").Get<DnsResolverOptions>() ?? new DnsResolverOptions();
+        services.AddSingleton<IDnsResolver>(sp => new DnsResolver(dns, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IDomainPostureSource, DnsPostureSource>();
         services.AddSingleton<IScanEvents, SignalRScanEvents>();
         services.AddScoped<IScanService, ScanService>();
         services.AddSingleton<ScanRunner>();
