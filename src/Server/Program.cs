@@ -3,6 +3,7 @@ using BackscatterConsole.Server.Checks;
 using BackscatterConsole.Server.Data;
 using BackscatterConsole.Server.Health;
 using BackscatterConsole.Server.Hosting;
+using BackscatterConsole.Server.Posture;
 using BackscatterConsole.Server.Servers;
 using BackscatterConsole.Server.Settings;
 
@@ -13,6 +14,7 @@ builder.AddApi();
 builder.AddUi();
 builder.AddHealth();
 builder.AddServers();
+builder.AddPosture();
 builder.AddSettingsSnapshots();
 builder.AddChecks();
 
@@ -28,7 +30,7 @@ app.UseAntiforgery();
 
 app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
 app.MapHealth();
-app.MapGroup("/api/v1").MapAccessApi().MapServersApi().MapSettingsApi().MapChecksApi();
+app.MapGroup("/api/v1").MapAccessApi().MapServersApi().MapPostureApi().MapSettingsApi().MapChecksApi();
 app.MapStatusHub();
 app.MapUi();
 

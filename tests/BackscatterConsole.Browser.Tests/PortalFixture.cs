@@ -1,4 +1,5 @@
 using System.Net;
+using BackscatterConsole.Domain.Tests.Fixtures;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -9,7 +10,8 @@ using Microsoft.Playwright;
 namespace BackscatterConsole.Browser.Tests;
 
 /// <summary>
-/// The real server on Kestrel (loopback, a free port, temporary data) and Debian's Chromium driven by Playwright.
+/// The real server on Kestrel (loopback, a free port, temporary data), resolving DNS through a real knotd with the
+/// test zones, and Debian's Chromium driven by Playwright.
 /// Playwright's own browser download cannot work here, so the system browser is launched by path.
 /// </summary>
 public sealed class PortalFixture : IAsyncLifetime
@@ -20,6 +22,7 @@ public sealed class PortalFixture : IAsyncLifetime
     /// <summary>Admin API token for setting up data faster than through the forms.</summary>
     public const string ApiToken = "bsc_browser_test_bootstrap_token";
 
+    private readonly KnotFixture _knot = new();
     private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "bsc-browser-" + Guid.NewGuid().ToString("N"));
     private Factory? _factory;
     private IPlaywright? _playwright;
@@ -39,7 +42,8 @@ public sealed class PortalFixture : IAsyncLifetime
         }
 
         Directory.CreateDirectory(ArtifactsDirectory);
-        _factory = new Factory(_dataDirectory);
+        await _knot.InitializeAsync();
+        _factory = new Factory(_dataDirectory, _knot.Endpoint);
         _factory.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
         _factory.StartServer();
         var address = _factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -93,6 +97,7 @@ public sealed class PortalFixture : IAsyncLifetime
             await _factory.DisposeAsync();
         }
 
+        await _knot.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         if (Directory.Exists(_dataDirectory))
         {
@@ -100,7 +105,7 @@ public sealed class PortalFixture : IAsyncLifetime
         }
     }
 
-    private sealed class Factory(string dataDirectory) : WebApplicationFactory<Program>
+    private sealed class Factory(string dataDirectory, string dnsServer) : WebApplicationFactory<Program>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
@@ -108,15 +113,11 @@ public sealed class PortalFixture : IAsyncLifetime
             builder.UseSetting("Storage:DataDirectory", dataDirectory);
             builder.UseSetting("Bootstrap:AdminPassword", AdminPassword);
             builder.UseSetting("Bootstrap:ApiToken", ApiToken);
+            builder.UseSetting("Dns:Servers:0", dnsServer);
             builder.UseSetting("Logging:LogLevel:Default", "Warning");
             builder.UseSetting("Scans:ScheduleEnabled", "false");
             builder.UseSetting("Probe:SinkAddress", "probe@sink.backscatter.test");
             builder.UseSetting("Probe:HeloName", "probe.backscatter.test");
-
-            // No DNS server answers on the discard port of loopback: the DNS rows show error quickly and deterministically.
-            builder.UseSetting("Dns:Servers:0", "127.0.0.1:9");
-            builder.UseSetting("Dns:Timeout", "00:00:00.300");
-            builder.UseSetting("Dns:Attempts", "1");
         }
     }
 }

@@ -14,22 +14,22 @@ internal static class AccessApi
         var users = api.MapGroup("/users").WithTags("Users").RequireAuthorization(Policies.Admin);
         users.MapGet("/", ListUsersAsync).WithName("ListUsers").WithSummary("List users (Admin).").WithStandardProblems();
         users.MapGet("/{id:guid}", GetUserAsync).WithName("GetUser").WithSummary("Get a user (Admin).").WithStandardProblems(404);
-        users.MapPost("/", CreateUserAsync).WithName("CreateUser").WithSummary("Create a user with roles (Admin).").WithStandardProblems(400, 409);
-        users.MapPut("/{id:guid}", UpdateUserAsync).WithName("UpdateUser")
+        users.MapPost("/", CreateUserAsync).WithName("CreateUser").Produces<UserDto>(StatusCodes.Status201Created).WithSummary("Create a user with roles (Admin).").WithStandardProblems(400, 409);
+        users.MapPut("/{id:guid}", UpdateUserAsync).WithName("UpdateUser").Produces<UserDto>()
             .WithSummary("Change a user's e-mail, roles or disabled flag (Admin). Disabling ends their sessions and tokens at once.")
             .WithStandardProblems(400, 404, 409);
 
         var tokens = api.MapGroup("/tokens").WithTags("API tokens").RequireAuthorization(Policies.Authenticated);
         tokens.MapGet("/", ListTokensAsync).WithName("ListTokens").WithSummary("Your API tokens; Admins pass all=true for everybody's.").WithStandardProblems();
-        tokens.MapGet("/{id:guid}", GetTokenAsync).WithName("GetToken").WithSummary("One of your tokens (Admins: any).").WithStandardProblems(404);
-        tokens.MapPost("/", CreateTokenAsync).WithName("CreateToken")
+        tokens.MapGet("/{id:guid}", GetTokenAsync).WithName("GetToken").Produces<ApiTokenDto>().WithSummary("One of your tokens (Admins: any).").WithStandardProblems(404);
+        tokens.MapPost("/", CreateTokenAsync).WithName("CreateToken").Produces<CreatedApiTokenDto>(StatusCodes.Status201Created)
             .WithSummary("Create a token; the secret is in the response only. Only an Admin may pass another user's userId.")
             .WithStandardProblems(400);
-        tokens.MapDelete("/{id:guid}", RevokeTokenAsync).WithName("RevokeToken").WithSummary("Revoke a token; it stops working at once.").WithStandardProblems(404);
+        tokens.MapDelete("/{id:guid}", RevokeTokenAsync).WithName("RevokeToken").Produces(StatusCodes.Status204NoContent).WithSummary("Revoke a token; it stops working at once.").WithStandardProblems(404);
 
         var account = api.MapGroup("/account").WithTags("Account").RequireAuthorization(Policies.Authenticated);
         account.MapGet("/", GetAccountAsync).WithName("GetAccount").WithSummary("Who the caller is, with roles.").WithStandardProblems();
-        account.MapPost("/password", ChangePasswordAsync).WithName("ChangePassword").WithSummary("Change the caller's password.").WithStandardProblems(400);
+        account.MapPost("/password", ChangePasswordAsync).WithName("ChangePassword").Produces(StatusCodes.Status204NoContent).WithSummary("Change the caller's password.").WithStandardProblems(400);
         return api;
     }
 

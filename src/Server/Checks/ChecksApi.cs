@@ -1,7 +1,7 @@
-using BackscatterConsole.Domain.Dns;
 using BackscatterConsole.Domain.Smtp;
 using BackscatterConsole.Server.Hosting;
 using BackscatterConsole.Shared.Checks;
+using BackscatterConsole.Shared.Common;
 using BackscatterConsole.Shared.Users;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -19,9 +19,7 @@ internal static class ChecksApi
         services.AddSingleton<ISmtpProbe>(sp => new SmtpProbe(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ScanExecutor>();
 
-        // One resolver for the process: its cache and socket pool are shared by every scan. Dns:Servers empty means resolv.conf.
-        var dns = builder.Configuration.GetSection("Dns").Get<DnsResolverOptions>() ?? new DnsResolverOptions();
-        services.AddSingleton<IDnsResolver>(sp => new DnsResolver(dns, sp.GetRequiredService<TimeProvider>()));
+        // The posture checker and its resolver (Dns:Servers) come from AddPosture, so scans share its cache and sockets.
         services.AddSingleton<IDomainPostureSource, DnsPostureSource>();
         services.AddSingleton<IScanEvents, SignalRScanEvents>();
         services.AddScoped<IScanService, ScanService>();
@@ -39,7 +37,8 @@ internal static class ChecksApi
         servers.MapPost("/scans", StartAsync).WithName("StartScan")
             .WithSummary("Queue a scan of the server (settings rules, DNS posture of every hosted domain, SMTP probe when enabled). 202 with the scan id; 409 when one is already queued or running.")
             .RequireAuthorization(Policies.ServersWrite).Produces<ScanAcceptedDto>(StatusCodes.Status202Accepted).WithStandardProblems(404, 409, 503);
-        servers.MapGet("/scans", ListAsync).WithName("ListScans").WithSummary("The server's scans, newest first (history).").WithStandardProblems(400, 404);
+        servers.MapGet("/scans", ListAsync).WithName("ListScans").WithSummary("The server's scans, newest first (history), paged with page and pageSize (1–200).")
+            .Produces<PagedResult<ScanSummaryDto>>().WithStandardProblems(400, 404);
         servers.MapGet("/checklist", ChecklistAsync).WithName("GetChecklist")
             .WithSummary("The latest result of every check with the 0–100 risk score, a summary per family, the worst finding and what changed since the previous scan.")
             .WithStandardProblems(404);

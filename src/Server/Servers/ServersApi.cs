@@ -20,11 +20,11 @@ internal static class ServersApi
         var group = api.MapGroup("/servers").WithTags("Servers").RequireAuthorization(Policies.Read);
         group.MapGet("/", ListAsync).WithName("ListServers").WithSummary("List managed servers with search, filters, sorting and paging.").WithStandardProblems(400);
         group.MapGet("/{id:guid}", GetAsync).WithName("GetServer").WithSummary("Get one server; the ETag header carries its revision.").WithStandardProblems(404);
-        group.MapPost("/", CreateAsync).WithName("CreateServer").WithSummary("Add a managed server.")
+        group.MapPost("/", CreateAsync).WithName("CreateServer").WithSummary("Add a managed server.").Produces<ServerDto>(StatusCodes.Status201Created)
             .RequireAuthorization(Policies.ServersWrite).WithStandardProblems(400, 409, 413, 503);
-        group.MapPut("/{id:guid}", UpdateAsync).WithName("UpdateServer").WithSummary("Replace a server. Send If-Match with the ETag you read; a stale one gives 412.")
+        group.MapPut("/{id:guid}", UpdateAsync).WithName("UpdateServer").Produces<ServerDto>().WithSummary("Replace a server. Send If-Match with the ETag you read; a stale one gives 412.")
             .RequireAuthorization(Policies.ServersWrite).WithStandardProblems(400, 404, 409, 412, 413, 428, 503);
-        group.MapDelete("/{id:guid}", DeleteAsync).WithName("DeleteServer").WithSummary("Delete a server; If-Match is honoured when sent.")
+        group.MapDelete("/{id:guid}", DeleteAsync).WithName("DeleteServer").Produces(StatusCodes.Status204NoContent).WithSummary("Delete a server; If-Match is honoured when sent.")
             .RequireAuthorization(Policies.ServersWrite).WithStandardProblems(404, 412, 503);
         return api;
     }

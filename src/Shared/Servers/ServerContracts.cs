@@ -68,7 +68,7 @@ public sealed class ServerInput
 
     public string? Version { get; set; }
 
-    /// <summary>Host the SMTP probe connects to; defaults to <see cref="Hostname"/>.</summary>
+    /// <summary>Host the SMTP probe connects to; defaults to the hostname.</summary>
     public string? SmtpHost { get; set; }
 
     /// <summary>Port the SMTP probe connects to; defaults to 25.</summary>

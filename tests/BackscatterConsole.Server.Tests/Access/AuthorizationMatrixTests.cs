@@ -44,6 +44,9 @@ public sealed class AuthorizationMatrixTests(AppFactory factory) : IClassFixture
         ["POST /api/v1/scans/{scanId:guid}/cancel"] = Writers,
         ["POST /api/v1/servers/{id:guid}/settings-snapshots"] = Writers,
         ["GET /api/v1/servers/{id:guid}/settings-snapshots/latest"] = Readers,
+        ["POST /api/v1/spf/evaluate"] = Readers,
+        ["POST /api/v1/dns-checks"] = Readers,
+        ["GET /api/v1/servers/{id:guid}/posture"] = Readers,
     };
 
     private static readonly Dictionary<string, string[]> PageMatrix = new()
@@ -56,6 +59,8 @@ public sealed class AuthorizationMatrixTests(AppFactory factory) : IClassFixture
         ["/servers/{serverId}"] = Readers,
         ["/servers/{serverId}/settings"] = Readers,
         ["/scans/{scanId}"] = Readers,
+        ["/posture"] = Readers,
+        ["/posture/spf"] = Readers,
     };
 
     [Fact]

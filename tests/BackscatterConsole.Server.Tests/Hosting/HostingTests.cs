@@ -47,6 +47,17 @@ public sealed class HostingTests(AppFactory factory) : IClassFixture<AppFactory>
         var create = json.GetProperty("paths").GetProperty("/api/v1/servers").GetProperty("post");
         Assert.True(create.GetProperty("responses").TryGetProperty("409", out _));
         Assert.True(create.GetProperty("requestBody").GetProperty("content").TryGetProperty("application/json", out _));
+        Assert.Contains("ServerDto", create.GetProperty("responses").GetProperty("201").ToString(), StringComparison.Ordinal);
+
+        // Every operation documents its success response, not only its errors.
+        foreach (var path in json.GetProperty("paths").EnumerateObject())
+        {
+            foreach (var operation in path.Value.EnumerateObject())
+            {
+                var codes = operation.Value.GetProperty("responses").EnumerateObject().Select(r => r.Name).ToList();
+                Assert.True(codes.Any(c => c.StartsWith('2')), $"{operation.Name.ToUpperInvariant()} {path.Name} documents no success response");
+            }
+        }
     }
 
     [Fact]
