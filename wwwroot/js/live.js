@@ -19,6 +19,34 @@
     return document.querySelector(selector);
   }
 
+  // Evidence a reader has opened stays open when the region is swapped: rows are keyed by check id, source and subject.
+  function openDetails() {
+    var el = current();
+    if (!el) {
+      return [];
+    }
+    return Array.prototype.map.call(el.querySelectorAll("tr[data-check-id] details[open]"), function (d) {
+      return rowKey(d.closest("tr"));
+    });
+  }
+
+  function rowKey(row) {
+    return [row.getAttribute("data-check-id"), row.getAttribute("data-check-source"), row.getAttribute("data-check-subject")].join("|");
+  }
+
+  function reopen(keys) {
+    var el = current();
+    if (!el || keys.length === 0) {
+      return;
+    }
+    Array.prototype.forEach.call(el.querySelectorAll("tr[data-check-id]"), function (row) {
+      var details = row.querySelector("details");
+      if (details && keys.indexOf(rowKey(row)) >= 0) {
+        details.open = true;
+      }
+    });
+  }
+
   // One request at a time; events that arrive meanwhile fold into one more refresh afterwards.
   function refresh() {
     if (fetching) {
@@ -26,10 +54,12 @@
       return;
     }
     fetching = true;
+    var keep = openDetails();
     htmx.ajax("GET", window.location.href, { target: selector, select: selector, swap: "outerHTML" })
       .catch(function () { /* A failed refresh leaves the last good content; the next event tries again. */ })
       .then(function () {
         fetching = false;
+        reopen(keep);
         var el = current();
         if (el) {
           el.setAttribute("data-live-connected", "true");

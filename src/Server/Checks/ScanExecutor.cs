@@ -36,7 +36,12 @@ internal sealed class ScanExecutor(
         MtaCheckCatalog.Policyd, MtaCheckCatalog.FilterBounce, MtaCheckCatalog.BounceHygiene,
     ];
 
-    private sealed record Step(string Name, Func<CancellationToken, Task<IReadOnlyList<ScanResultDto>>> Run);
+    /// <param name="Name">Shown in an error result when the step throws.</param>
+    /// <param name="Source">The source of its results.</param>
+    /// <param name="ErrorId">Check id of the error result, in the step's family so the portal groups it right.</param>
+    /// <param name="Subject">What the step is about.</param>
+    /// <param name="Run">The step.</param>
+    private sealed record Step(string Name, string Source, string ErrorId, string? Subject, Func<CancellationToken, Task<IReadOnlyList<ScanResultDto>>> Run);
 
     /// <summary>Runs the scan, which the caller has already moved to <c>running</c>; returns the results.</summary>
     public async Task<IReadOnlyList<ScanResultDto>> RunAsync(Guid scanId, CancellationToken cancellationToken)
@@ -64,7 +69,7 @@ internal sealed class ScanExecutor(
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 logger.LogWarning(ex, "Scan {ScanId}: step {Step} failed", scanId, steps[i].Name);
-                results = [StepError(steps[i].Name, ex.Message)];
+                results = [StepError(steps[i], ex.Message)];
             }
 
             var progress = (int)Math.Round(100.0 * (i + 1) / steps.Count, MidpointRounding.AwayFromZero);
@@ -81,12 +86,12 @@ internal sealed class ScanExecutor(
 
     private List<Step> Plan(ManagedServer server, SettingsSnapshotRecord? snapshot)
     {
-        var steps = new List<Step> { new("settings rules", _ => Task.FromResult(SettingsResults(server, snapshot))) };
+        var steps = new List<Step> { new("settings rules", CheckSources.Settings, "mta.settings", null, _ => Task.FromResult(SettingsResults(server, snapshot))) };
         if (postureSources.FirstOrDefault() is { } posture)
         {
             foreach (var domain in server.Domains.OrderBy(d => d.Position))
             {
-                steps.Add(new Step("DNS posture of " + domain.Name, async token =>
+                steps.Add(new Step("DNS posture of " + domain.Name, CheckSources.Dns, "dns.posture", domain.Name, async token =>
                 {
                     var checks = await posture.CheckAsync(domain.Name, domain.DkimSelectors, token);
                     return checks.Select(c => FromCheck(c, CheckSources.Dns, domain.Name, [])).ToList();
@@ -108,7 +113,9 @@ internal sealed class ScanExecutor(
             {
                 var chunk = sessions[i];
                 var first = i == 0;
-                steps.Add(new Step("SMTP probe" + (sessions.Count > 1 ? $" {i + 1}/{sessions.Count}" : string.Empty), token => ProbeAsync(server, chunk, first, token)));
+                var name = "SMTP probe" + (sessions.Count > 1 ? $" {i + 1}/{sessions.Count}" : string.Empty);
+                var subject = chunk.Count == 0 ? $"{server.SmtpHost}:{server.SmtpPort}" : string.Join(", ", chunk);
+                steps.Add(new Step(name, CheckSources.Probe, SmtpProbeVerdicts.UnknownRecipientId, subject, token => ProbeAsync(server, chunk, first, token)));
             }
         }
 
@@ -193,7 +200,7 @@ internal sealed class ScanExecutor(
     private ScanResultDto ProbeError(string id, string subject, string reason) =>
         new(id, CheckSources.Probe, subject, CheckStatus.Error, CheckSeverity.High, "SMTP probe", reason, "The SMTP probe shows how the server answers unknown recipients and foreign domains.", [], null, [], clock.GetUtcNow().UtcDateTime);
 
-    private ScanResultDto StepError(string step, string message) =>
-        new("scan.step", step.StartsWith("DNS", StringComparison.Ordinal) ? CheckSources.Dns : step.StartsWith("SMTP", StringComparison.Ordinal) ? CheckSources.Probe : CheckSources.Settings, step, CheckStatus.Error, CheckSeverity.Medium,
-            $"The step '{step}' could not run", message, "A check that could not run is reported as an error, never as a pass.", [message], null, [], clock.GetUtcNow().UtcDateTime);
+    private ScanResultDto StepError(Step step, string message) =>
+        new(step.ErrorId, step.Source, step.Subject, CheckStatus.Error, CheckSeverity.Medium, $"The step '{step.Name}' could not run", message,
+            "A check that could not run is reported as an error, never as a pass.", [message], null, [], clock.GetUtcNow().UtcDateTime);
 }

@@ -81,6 +81,21 @@ public sealed class ChecklistPagesTests(AppFactory factory) : IClassFixture<AppF
     }
 
     [Fact]
+    public async Task ServerList_ScanAll_QueuesAScanOfEveryServerAndSaysHowMany()
+    {
+        var server = await ScanApi.CreateServerAsync(_api);
+        using var portal = await PortalSession.SignInAsync(factory, "admin", AppFactory.AdminPassword);
+
+        var response = await portal.SubmitAsync("/servers", "scan-all", []);
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        var list = await portal.GetPageAsync("/servers");
+        Assert.Contains("Queued", list.QuerySelector("[data-testid=flash]")!.TextContent, StringComparison.Ordinal);
+        var history = await _api.GetStringAsync($"/api/v1/servers/{server.Id}/scans");
+        Assert.Contains("\"trigger\":\"fleet\"", history, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ScanPage_UnknownId_Returns404()
     {
         using var portal = await PortalSession.SignInAsync(factory, "admin", AppFactory.AdminPassword);

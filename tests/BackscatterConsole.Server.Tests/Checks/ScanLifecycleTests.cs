@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using BackscatterConsole.Domain.Tests.Smtp;
 using BackscatterConsole.Server.Data;
 using BackscatterConsole.Server.Tests.Infrastructure;
 using BackscatterConsole.Shared.Checks;
@@ -42,6 +43,35 @@ public sealed class ScanLifecycleTests
 
         // The server is free again: a new scan is accepted.
         await ScanApi.StartAsync(client, serverId);
+    }
+
+    [Fact]
+    public async Task Runner_OneSlotAndSilentServers_RunsOneAtATimeAndTimesOutInsteadOfHanging()
+    {
+        await using var silent = new ScriptedSmtpServer(async (_, ct) => await Task.Delay(Timeout.Infinite, ct));
+        using var factory = new AppFactory
+        {
+            Settings = { ["Scans:MaxConcurrency"] = "1", ["Scans:Timeout"] = "00:00:01.500", ["Probe:GreetingTimeout"] = "00:01:00" },
+        };
+        using var api = factory.CreateApiClient();
+        var first = await ScanApi.CreateServerAsync(api, probe: true, port: silent.Port);
+        var second = await ScanApi.CreateServerAsync(api, probe: true, port: silent.Port);
+        var accepted = await api.PostAsJsonAsync("/api/v1/scans", new { serverIds = new[] { first.Id, second.Id } });
+        var ids = (await accepted.Content.ReadFromJsonAsync<FleetScanAcceptedDto>())!.Ids;
+
+        // With one slot, while one scan waits on the silent server the other is still queued.
+        var running = await ScanApi.WaitForAsync(api, ids[0], s => s.Status != ScanStatuses.Queued, TimeSpan.FromSeconds(10));
+        Assert.Equal(ScanStatuses.Running, running.Status);
+        Assert.Equal(ScanStatuses.Queued, (await api.GetFromJsonAsync<ScanDto>($"/api/v1/scans/{ids[1]}"))!.Status);
+
+        foreach (var id in ids)
+        {
+            var scan = await ScanApi.WaitUntilFinishedAsync(api, id, TimeSpan.FromSeconds(20));
+            Assert.Equal(ScanStatuses.Failed, scan.Status);
+            Assert.Contains("did not finish within", scan.Error, StringComparison.Ordinal);
+            Assert.Contains(scan.Results, r => r.Source == CheckSources.Settings);
+            Assert.DoesNotContain(scan.Results, r => r.Source == CheckSources.Probe);
+        }
     }
 
     [Fact]
