@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using BackscatterConsole.Shared.Checklist;
 using BackscatterConsole.Shared.Common;
 
@@ -79,6 +80,7 @@ public sealed record ScanResultDto(
     DateTime CheckedAt)
 {
     /// <summary>Identifies the same line across scans: id, source and subject.</summary>
+    [JsonIgnore]
     public string Key => $"{Id}|{Source}|{Subject}";
 }
 

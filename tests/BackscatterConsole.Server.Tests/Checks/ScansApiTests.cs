@@ -83,6 +83,26 @@ public sealed class ScansApiTests(AppFactory factory) : IClassFixture<AppFactory
     }
 
     [Fact]
+    public async Task StartScan_ProbeConnectionRefused_CompletesWithProbeErrorsNeverPass()
+    {
+        int closedPort;
+        using (var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0))
+        {
+            listener.Start();
+            closedPort = ((IPEndPoint)listener.LocalEndpoint).Port;
+        }
+
+        var server = await ScanApi.CreateServerAsync(_api, probe: true, port: closedPort);
+        var scan = await ScanApi.WaitUntilFinishedAsync(_api, await ScanApi.StartAsync(_api, server.Id));
+
+        Assert.Equal(ScanStatuses.Completed, scan.Status);
+        var probe = scan.Results.Where(r => r.Source == CheckSources.Probe).ToList();
+        Assert.Contains(probe, r => r.Id == "smtp.unknown-recipient" && r.Status == CheckStatus.Error && r.Summary.Contains("ConnectionRefused", StringComparison.Ordinal));
+        Assert.DoesNotContain(probe, r => r.Status == CheckStatus.Pass);
+        Assert.DoesNotContain("\"key\"", await _api.GetStringAsync($"/api/v1/scans/{scan.Id}"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task StartScan_UnknownServer_Returns404Problem()
     {
         var response = await _api.PostAsync($"/api/v1/servers/{Guid.NewGuid()}/scans", null);
