@@ -1,4 +1,5 @@
 using BackscatterConsole.Server.Access;
+using BackscatterConsole.Server.Audit;
 using BackscatterConsole.Server.Checks;
 using BackscatterConsole.Server.Data;
 using BackscatterConsole.Server.Health;
@@ -10,6 +11,7 @@ using BackscatterConsole.Server.Settings;
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, WebRootPath = WebRoot.Locate(args) });
 builder.AddData();
 builder.AddAccess();
+builder.AddAudit();
 builder.AddApi();
 builder.AddUi();
 builder.AddHealth();
@@ -30,9 +32,10 @@ app.UseAntiforgery();
 
 app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
 app.MapHealth();
-app.MapGroup("/api/v1").MapAccessApi().MapServersApi().MapPostureApi().MapSettingsApi().MapChecksApi();
+app.MapGroup("/api/v1").MapAccessApi().MapServersApi().MapPostureApi().MapAuditApi().MapSettingsApi().MapChecksApi();
 app.MapStatusHub();
 app.MapUi();
+app.MapAuditExportForPortal();
 
 await app.InitializeAsync();
 await app.RunAsync();

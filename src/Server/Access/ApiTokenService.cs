@@ -1,11 +1,13 @@
+using BackscatterConsole.Server.Audit;
 using BackscatterConsole.Server.Data;
+using BackscatterConsole.Shared.Audit;
 using BackscatterConsole.Shared.Common;
 using BackscatterConsole.Shared.Tokens;
 using Microsoft.EntityFrameworkCore;
 
 namespace BackscatterConsole.Server.Access;
 
-internal sealed class ApiTokenService(AppDbContext db, TimeProvider clock) : IApiTokenService
+internal sealed class ApiTokenService(AppDbContext db, AuditTrail audit, TimeProvider clock) : IApiTokenService
 {
     public async Task<IReadOnlyList<ApiTokenDto>> ListAsync(Actor actor, bool allUsers, CancellationToken cancellationToken)
     {
@@ -77,20 +79,35 @@ internal sealed class ApiTokenService(AppDbContext db, TimeProvider clock) : IAp
             ExpiresAt = expiresAt,
         };
         db.ApiTokens.Add(token);
-        await db.SaveChangesAsync(cancellationToken);
+        var dto = ToDto(token) with { UserName = owner.UserName ?? string.Empty };
+        await using (await audit.StageAsync(new AuditEvent(AuditActions.TokenCreated, "token", token.Id.ToString(), After: dto, Detail: $"Created API token '{token.Name}' for {owner.UserName}."), cancellationToken))
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
         return OperationResult<CreatedApiTokenDto>.Ok(new(token.Id, token.Name, token.UserId, secret, token.Prefix, token.CreatedAt, token.ExpiresAt));
     }
 
     public async Task<OperationResult> RevokeAsync(Actor actor, Guid id, CancellationToken cancellationToken)
     {
-        var token = await db.ApiTokens.SingleOrDefaultAsync(t => t.Id == id, cancellationToken);
+        var token = await db.ApiTokens.Include(t => t.User).SingleOrDefaultAsync(t => t.Id == id, cancellationToken);
         if (token is null || (token.UserId != actor.UserId && !actor.IsAdmin))
         {
             return OperationResult.Fail(OperationStatus.NotFound, $"No token has the id {id}.");
         }
 
-        token.RevokedAt ??= clock.GetUtcNow().UtcDateTime;
-        await db.SaveChangesAsync(cancellationToken);
+        if (token.RevokedAt is not null)
+        {
+            return OperationResult.Ok();
+        }
+
+        var before = ToDto(token);
+        token.RevokedAt = clock.GetUtcNow().UtcDateTime;
+        await using (await audit.StageAsync(new AuditEvent(AuditActions.TokenRevoked, "token", token.Id.ToString(), before, ToDto(token), $"Revoked API token '{token.Name}'."), cancellationToken))
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
         return OperationResult.Ok();
     }
 

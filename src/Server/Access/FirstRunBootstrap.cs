@@ -20,6 +20,7 @@ public sealed class BootstrapOptions
 /// <summary>Creates the roles, and on an empty database the first Admin.</summary>
 internal sealed class FirstRunBootstrap(
     AppDbContext db,
+    Audit.AuditTrail audit,
     UserManager<AppUser> users,
     RoleManager<AppRole> roles,
     IConfiguration configuration,
@@ -76,7 +77,12 @@ internal sealed class FirstRunBootstrap(
             tokenCreated = true;
         }
 
-        await transaction.CommitAsync(cancellationToken);
+        await using (await audit.StageAsync(new Audit.AuditEvent(Shared.Audit.AuditActions.UserCreated, "user", admin.Id.ToString(), After: new { admin.UserName, Roles = new[] { Roles.Admin } }, Detail: "First run: created the user admin with the Admin role" + (tokenCreated ? " and the bootstrap API token." : "."), ActorName: "system (first run)"), cancellationToken))
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+
         logger.LogInformation("First run: created the user {UserName} with the Admin role", AdminUserName);
         return new BootstrapOutcome(true, generated ? password : null, tokenCreated);
     }

@@ -1,4 +1,6 @@
+using BackscatterConsole.Server.Audit;
 using BackscatterConsole.Server.Data;
+using BackscatterConsole.Shared.Audit;
 using BackscatterConsole.Shared.Common;
 using BackscatterConsole.Shared.Users;
 using Microsoft.AspNetCore.Identity;
@@ -6,7 +8,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace BackscatterConsole.Server.Access;
 
-internal sealed class UserAdministration(UserManager<AppUser> users, AppDbContext db, TimeProvider clock) : IUserAdministration
+internal sealed class UserAdministration(UserManager<AppUser> users, AppDbContext db, AuditTrail audit, TimeProvider clock) : IUserAdministration
 {
     public async Task<IReadOnlyList<UserDto>> ListAsync(CancellationToken cancellationToken)
     {
@@ -69,8 +71,14 @@ internal sealed class UserAdministration(UserManager<AppUser> users, AppDbContex
             }
         }
 
-        await transaction.CommitAsync(cancellationToken);
-        return OperationResult<UserDto>.Ok(ToDto(user, roles));
+        var dto = ToDto(user, roles);
+        await using (await audit.StageAsync(new AuditEvent(AuditActions.UserCreated, "user", user.Id.ToString(), After: dto, Detail: $"Created user '{user.UserName}' with roles {RoleList(roles)}."), cancellationToken))
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        return OperationResult<UserDto>.Ok(dto);
     }
 
     public async Task<OperationResult<UserDto>> UpdateAsync(Guid id, UpdateUserInput input, Guid actingUserId, CancellationToken cancellationToken)
@@ -110,6 +118,7 @@ internal sealed class UserAdministration(UserManager<AppUser> users, AppDbContex
             }
         }
 
+        var before = ToDto(user, currentRoles);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         if (input.Email is not null)
         {
@@ -139,8 +148,37 @@ internal sealed class UserAdministration(UserManager<AppUser> users, AppDbContex
 
         // A new stamp ends every cookie session of this user at their next request.
         await users.UpdateSecurityStampAsync(user);
-        await transaction.CommitAsync(cancellationToken);
-        return OperationResult<UserDto>.Ok(ToDto(user, await users.GetRolesAsync(user)));
+        var after = ToDto(user, await users.GetRolesAsync(user));
+        await using (await audit.StageAsync(new AuditEvent(AuditActions.UserUpdated, "user", user.Id.ToString(), before, after, DescribeChange(before, after)), cancellationToken))
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        return OperationResult<UserDto>.Ok(after);
+    }
+
+    private static string RoleList(IReadOnlyCollection<string> roles) => roles.Count == 0 ? "none" : string.Join(", ", roles);
+
+    private static string DescribeChange(UserDto before, UserDto after)
+    {
+        var changes = new List<string>();
+        if (!before.Roles.SequenceEqual(after.Roles))
+        {
+            changes.Add($"roles {RoleList(before.Roles.ToList())} → {RoleList(after.Roles.ToList())}");
+        }
+
+        if (before.IsDisabled != after.IsDisabled)
+        {
+            changes.Add(after.IsDisabled ? "disabled" : "enabled");
+        }
+
+        if (before.Email != after.Email)
+        {
+            changes.Add("e-mail changed");
+        }
+
+        return $"Changed user '{after.UserName}': {(changes.Count == 0 ? "no visible change" : string.Join("; ", changes))}.";
     }
 
     private static List<string> NormalizeRoles(List<string>? input, Dictionary<string, string[]> errors)

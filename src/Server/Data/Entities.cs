@@ -200,3 +200,34 @@ public sealed class SettingsSnapshotRecord
 
     public List<string> IgnoredLines { get; set; } = [];
 }
+
+/// <summary>One append-only audit entry; <see cref="Hash"/> chains it to the entry before it.</summary>
+public sealed class AuditEntry
+{
+    /// <summary>Position in the chain, assigned by the audit writer under its lock (not by the database).</summary>
+    public long Id { get; set; }
+
+    public DateTime OccurredAt { get; set; }
+
+    public Guid? ActorId { get; set; }
+
+    public string? ActorName { get; set; }
+
+    public string? SourceAddress { get; set; }
+
+    public required string Action { get; set; }
+
+    public required string ObjectType { get; set; }
+
+    public string? ObjectId { get; set; }
+
+    public string? Before { get; set; }
+
+    public string? After { get; set; }
+
+    public string? Detail { get; set; }
+
+    public required string PreviousHash { get; set; }
+
+    public required string Hash { get; set; }
+}

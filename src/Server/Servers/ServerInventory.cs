@@ -1,12 +1,14 @@
 using BackscatterConsole.Domain.Servers;
+using BackscatterConsole.Server.Audit;
 using BackscatterConsole.Server.Data;
+using BackscatterConsole.Shared.Audit;
 using BackscatterConsole.Shared.Common;
 using BackscatterConsole.Shared.Servers;
 using Microsoft.EntityFrameworkCore;
 
 namespace BackscatterConsole.Server.Servers;
 
-internal sealed class ServerInventory(AppDbContext db, TimeProvider clock, ILogger<ServerInventory> logger) : IServerInventory
+internal sealed class ServerInventory(AppDbContext db, AuditTrail audit, TimeProvider clock, ILogger<ServerInventory> logger) : IServerInventory
 {
     public async Task<OperationResult<PagedResult<ServerDto>>> ListAsync(ServerQuery query, CancellationToken cancellationToken)
     {
@@ -123,7 +125,7 @@ internal sealed class ServerInventory(AppDbContext db, TimeProvider clock, ILogg
         };
         Apply(server, definition, now);
         db.Servers.Add(server);
-        return await SaveAsync(server, definition.Name, cancellationToken);
+        return await SaveAsync(server, definition.Name, new AuditEvent(AuditActions.ServerCreated, "server", server.Id.ToString(), After: ToDto(server), Detail: $"Added server '{server.Name}'."), cancellationToken);
     }
 
     public async Task<OperationResult<ServerDto>> UpdateAsync(Guid id, ServerInput input, long? expectedRevision, CancellationToken cancellationToken)
@@ -151,18 +153,20 @@ internal sealed class ServerInventory(AppDbContext db, TimeProvider clock, ILogg
             return DuplicateName(definition.Name);
         }
 
+        var before = ToDto(server);
+
         // The WHERE Revision = read value of the UPDATE catches a writer that slipped in after the check above.
         db.Entry(server).Property(s => s.Revision).OriginalValue = server.Revision;
         server.Revision++;
         server.Name = definition.Name;
         server.NormalizedName = normalizedName;
         Apply(server, definition, clock.GetUtcNow().UtcDateTime);
-        return await SaveAsync(server, definition.Name, cancellationToken);
+        return await SaveAsync(server, definition.Name, new AuditEvent(AuditActions.ServerUpdated, "server", server.Id.ToString(), before, ToDto(server), $"Changed server '{server.Name}'."), cancellationToken);
     }
 
     public async Task<OperationResult> DeleteAsync(Guid id, long? expectedRevision, CancellationToken cancellationToken)
     {
-        var server = await db.Servers.SingleOrDefaultAsync(s => s.Id == id, cancellationToken);
+        var server = await LoadAsync(id, tracking: true, cancellationToken);
         if (server is null)
         {
             return OperationResult.Fail(OperationStatus.NotFound, $"No server has the id {id}.");
@@ -174,6 +178,7 @@ internal sealed class ServerInventory(AppDbContext db, TimeProvider clock, ILogg
         }
 
         db.Servers.Remove(server);
+        await using var lease = await audit.StageAsync(new AuditEvent(AuditActions.ServerDeleted, "server", server.Id.ToString(), Before: ToDto(server), Detail: $"Deleted server '{server.Name}'."), cancellationToken);
         try
         {
             await db.SaveChangesAsync(cancellationToken);
@@ -222,8 +227,9 @@ internal sealed class ServerInventory(AppDbContext db, TimeProvider clock, ILogg
         server.Tags.AddRange(definition.Tags.Select(t => new ServerTag { Value = t }));
     }
 
-    private async Task<OperationResult<ServerDto>> SaveAsync(ManagedServer server, string name, CancellationToken cancellationToken)
+    private async Task<OperationResult<ServerDto>> SaveAsync(ManagedServer server, string name, AuditEvent auditEvent, CancellationToken cancellationToken)
     {
+        await using var lease = await audit.StageAsync(auditEvent, cancellationToken);
         try
         {
             await db.SaveChangesAsync(cancellationToken);

@@ -12,6 +12,9 @@ public static class Policies
     /// <summary>Manage users and other users' tokens.</summary>
     public const string Admin = "admin";
 
+    /// <summary>Read and verify the audit trail (Admins and Reviewers).</summary>
+    public const string AuditRead = "audit.read";
+
     /// <summary>Signed in with any role or none: the caller's own account and tokens.</summary>
     public const string Authenticated = "authenticated";
 }

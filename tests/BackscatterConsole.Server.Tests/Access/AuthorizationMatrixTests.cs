@@ -18,6 +18,7 @@ public sealed class AuthorizationMatrixTests(AppFactory factory) : IClassFixture
     private static readonly string[] Readers = [Roles.Admin, Roles.Operator, Roles.Reviewer, Roles.Viewer];
     private static readonly string[] Writers = [Roles.Admin, Roles.Operator];
     private static readonly string[] Admins = [Roles.Admin];
+    private static readonly string[] Auditors = [Roles.Admin, Roles.Reviewer];
 
     private static readonly Dictionary<string, string[]> ApiMatrix = new()
     {
@@ -47,6 +48,9 @@ public sealed class AuthorizationMatrixTests(AppFactory factory) : IClassFixture
         ["POST /api/v1/spf/evaluate"] = Readers,
         ["POST /api/v1/dns-checks"] = Readers,
         ["GET /api/v1/servers/{id:guid}/posture"] = Readers,
+        ["GET /api/v1/audit"] = Auditors,
+        ["GET /api/v1/audit/verify"] = Auditors,
+        ["GET /api/v1/audit/export"] = Auditors,
     };
 
     private static readonly Dictionary<string, string[]> PageMatrix = new()
@@ -61,6 +65,8 @@ public sealed class AuthorizationMatrixTests(AppFactory factory) : IClassFixture
         ["/scans/{scanId}"] = Readers,
         ["/posture"] = Readers,
         ["/posture/spf"] = Readers,
+        ["/audit"] = Auditors,
+        ["/audit/export"] = Auditors,
     };
 
     [Fact]

@@ -1,0 +1,115 @@
+using BackscatterConsole.Shared.Agents;
+
+namespace BackscatterConsole.Agent.Configuration;
+
+/// <summary>The <c>Agent</c> configuration section (appsettings.json, <c>Agent__X</c> environment variables, <c>--Agent:X</c> arguments).</summary>
+public sealed class AgentOptions
+{
+    /// <summary>Configuration section name.</summary>
+    public const string Section = "Agent";
+
+    /// <summary>Base address of the console, for example <c>https://console.example.org</c>.</summary>
+    public string ServerUrl { get; set; } = string.Empty;
+
+    /// <summary>One-time enrollment token; needed only until the agent has a stored credential.</summary>
+    public string? EnrollmentToken { get; set; }
+
+    /// <summary>Directory for the credential and the job journals; created with owner-only permissions.</summary>
+    public string StateDirectory { get; set; } = string.Empty;
+
+    /// <summary><c>postfix</c>, <c>carbonio</c>, <c>zimbra</c> or <c>mailenable</c>.</summary>
+    public string Connector { get; set; } = string.Empty;
+
+    /// <summary>Time limit for one connector command (read, change, reload).</summary>
+    public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Time limit for an MTA restart, which is much slower than a reload.</summary>
+    public TimeSpan RestartTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Characters of output kept per command stream before truncating with a marker.</summary>
+    public int OutputLimitCharacters { get; set; } = 64 * 1024;
+
+    /// <summary>Heartbeat interval until the hub says otherwise.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Unprompted snapshot interval until the hub says otherwise.</summary>
+    public TimeSpan SnapshotInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Upper bound of the reconnect delay.</summary>
+    public TimeSpan MaxReconnectDelay { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Postfix connector settings.</summary>
+    public PostfixConnectorOptions Postfix { get; set; } = new();
+
+    /// <summary>Carbonio and Zimbra connector settings.</summary>
+    public CarbonioConnectorOptions Carbonio { get; set; } = new();
+
+    /// <summary>MailEnable connector settings.</summary>
+    public MailEnableConnectorOptions MailEnable { get; set; } = new();
+
+    /// <summary>The parsed <see cref="Connector"/>; valid only after validation.</summary>
+    public AgentConnectorKind ConnectorKind => ParseConnector(Connector) ?? throw new InvalidOperationException($"Agent:Connector '{Connector}' is not valid.");
+
+    /// <summary>Parses a connector name, null when unknown.</summary>
+    public static AgentConnectorKind? ParseConnector(string? name) => name?.Trim().ToLowerInvariant() switch
+    {
+        "postfix" => AgentConnectorKind.Postfix,
+        "carbonio" => AgentConnectorKind.Carbonio,
+        "zimbra" => AgentConnectorKind.Zimbra,
+        "mailenable" => AgentConnectorKind.MailEnable,
+        _ => null,
+    };
+}
+
+/// <summary><c>Agent:Postfix</c>.</summary>
+public sealed class PostfixConnectorOptions
+{
+    /// <summary>The instance's configuration directory, passed as <c>-c</c> to every command.</summary>
+    public string ConfigDirectory { get; set; } = "/etc/postfix";
+
+    /// <summary>The postconf program.</summary>
+    public string PostconfPath { get; set; } = "postconf";
+
+    /// <summary>The postfix control program.</summary>
+    public string PostfixPath { get; set; } = "postfix";
+}
+
+/// <summary><c>Agent:Carbonio</c> (also used by the Zimbra connector).</summary>
+public sealed class CarbonioConnectorOptions
+{
+    /// <summary>The provisioning program: <c>carbonio</c> (then <c>prov</c> is the first argument) or <c>zmprov</c>. Defaults per connector.</summary>
+    public string? Executable { get; set; }
+
+    /// <summary>Arguments between the program and the verb: <c>["prov"]</c> for <c>carbonio</c>, none for <c>zmprov</c>. Defaults per connector.</summary>
+    public IList<string>? ProvArguments { get; set; }
+
+    /// <summary>Server name for <c>prov gs -e SERVER ATTR</c> (effective per-server values); when empty, values are read with <c>prov gcf</c>.</summary>
+    public string? ServerName { get; set; }
+
+    /// <summary>
+    /// The MTA restart command as an argument vector. Defaults: Zimbra <c>zmmtactl restart</c>; Carbonio
+    /// <c>systemctl restart carbonio-mta.target</c> (Carbonio's systemd target for the MTA role). Carbonio installs still
+    /// managed by zmcontrol must set <c>["zmmtactl", "restart"]</c>: the two are mutually exclusive.
+    /// </summary>
+    public IList<string>? RestartCommand { get; set; }
+}
+
+/// <summary><c>Agent:MailEnable</c>: setting names come from here, never from code, because MailEnable does not document them.</summary>
+public sealed class MailEnableConnectorOptions
+{
+    /// <summary>Setting key (the snapshot names, for example <c>smtp.local-domain-senders-must-authenticate</c>) → where it lives.</summary>
+    public IDictionary<string, MailEnableSettingLocation> Settings { get; } = new Dictionary<string, MailEnableSettingLocation>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Command that makes MailEnable pick up changed settings (for example restarting the SMTP service), as an argument vector; none when empty.</summary>
+    public IList<string> RestartCommand { get; } = [];
+}
+
+/// <summary>A registry value that holds one MailEnable setting.</summary>
+public sealed class MailEnableSettingLocation
+{
+    /// <summary>Key under HKEY_LOCAL_MACHINE, for example <c>SOFTWARE\Mail Enable\Mail Enable\Connectors\SMTP</c>.</summary>
+    public string RegistryKey { get; set; } = string.Empty;
+
+    /// <summary>Value name inside the key.</summary>
+    public string ValueName { get; set; } = string.Empty;
+}

@@ -1,0 +1,72 @@
+using Microsoft.Extensions.Options;
+
+namespace BackscatterConsole.Agent.Configuration;
+
+/// <summary>Checks the configuration at start-up so a mistake stops the agent with a sentence naming the key, not a stack trace later.</summary>
+public sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
+{
+    /// <inheritdoc />
+    public ValidateOptionsResult Validate(string? name, AgentOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new List<string>();
+        if (!Uri.TryCreate(options.ServerUrl, UriKind.Absolute, out var server) || server.Scheme is not ("http" or "https"))
+        {
+            errors.Add($"Agent:ServerUrl must be an absolute http:// or https:// address of the console (got '{options.ServerUrl}').");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.StateDirectory))
+        {
+            errors.Add("Agent:StateDirectory is required: the agent keeps its credential and job journals there.");
+        }
+        else if (!Path.IsPathFullyQualified(options.StateDirectory))
+        {
+            errors.Add($"Agent:StateDirectory must be an absolute path (got '{options.StateDirectory}').");
+        }
+
+        var kind = AgentOptions.ParseConnector(options.Connector);
+        if (kind is null)
+        {
+            errors.Add($"Agent:Connector must be one of postfix, carbonio, zimbra, mailenable (got '{options.Connector}').");
+        }
+
+        if (options.CommandTimeout <= TimeSpan.Zero || options.RestartTimeout <= TimeSpan.Zero)
+        {
+            errors.Add("Agent:CommandTimeout and Agent:RestartTimeout must be positive.");
+        }
+
+        if (options.OutputLimitCharacters < 1024)
+        {
+            errors.Add("Agent:OutputLimitCharacters must be at least 1024.");
+        }
+
+        if (options.HeartbeatInterval < TimeSpan.FromSeconds(1) || options.MaxReconnectDelay < TimeSpan.FromSeconds(1))
+        {
+            errors.Add("Agent:HeartbeatInterval and Agent:MaxReconnectDelay must be at least one second.");
+        }
+
+        if (kind == Shared.Agents.AgentConnectorKind.Postfix && !Path.IsPathFullyQualified(options.Postfix.ConfigDirectory ?? string.Empty))
+        {
+            errors.Add($"Agent:Postfix:ConfigDirectory must be an absolute path (got '{options.Postfix.ConfigDirectory}').");
+        }
+
+        if (kind is Shared.Agents.AgentConnectorKind.Carbonio or Shared.Agents.AgentConnectorKind.Zimbra
+            && options.Carbonio.Executable is { } executable && string.IsNullOrWhiteSpace(executable))
+        {
+            errors.Add("Agent:Carbonio:Executable must not be blank; leave it out for the default (carbonio or zmprov).");
+        }
+
+        if (kind == Shared.Agents.AgentConnectorKind.MailEnable)
+        {
+            foreach (var (key, location) in options.MailEnable.Settings)
+            {
+                if (string.IsNullOrWhiteSpace(location.RegistryKey) || string.IsNullOrWhiteSpace(location.ValueName))
+                {
+                    errors.Add($"Agent:MailEnable:Settings:{key} needs both RegistryKey and ValueName.");
+                }
+            }
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

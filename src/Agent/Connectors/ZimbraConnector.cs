@@ -1,0 +1,195 @@
+using BackscatterConsole.Agent.Configuration;
+using BackscatterConsole.Agent.Execution;
+using BackscatterConsole.Domain.Settings;
+using BackscatterConsole.Shared.Agents;
+using BackscatterConsole.Shared.Settings;
+
+namespace BackscatterConsole.Agent.Connectors;
+
+/// <summary>
+/// Carbonio CE (<c>carbonio prov …</c>) and Zimbra (<c>zmprov …</c>): global config attributes read with <c>gcf ATTR</c>
+/// (or <c>gs -e SERVER ATTR…</c> when a server name is configured, for the effective inherited value) and changed with
+/// <c>mcf</c>, <c>mcf +ATTR VALUE</c> and <c>mcf -ATTR VALUE</c>. Every value is one element of the argument vector, so a
+/// two-word value such as <c>check_policy_service unix:private/policy</c> can never split into an odd argument count.
+/// MTA attributes take effect after an MTA restart.
+/// </summary>
+public sealed class ZimbraConnector : IMailConnector
+{
+    /// <summary>Attributes the checklist remediates (DOMAIN.md; ZimbraRules); true marks multi-valued ones.</summary>
+    public static AllowList Allowed { get; } = new(
+        new Dictionary<string, bool>
+        {
+            ["zimbraMtaSmtpdRejectUnlistedRecipient"] = false,
+            ["zimbraMtaSmtpdRejectUnlistedSender"] = false,
+            ["zimbraMtaUnverifiedRecipientDeferCode"] = false,
+            ["zimbraMtaEnableSmtpdPolicyd"] = false,
+            ["zimbraMtaRestriction"] = true,
+            ["zimbraMtaSmtpdSenderLoginMaps"] = true,
+            ["zimbraMtaSmtpdSenderRestrictions"] = true,
+            ["zimbraAmavisFinalSpamDestiny"] = false,
+            ["zimbraAmavisFinalVirusDestiny"] = false,
+            ["zimbraAmavisFinalBannedDestiny"] = false,
+            ["zimbraAmavisFinalBadHeaderDestiny"] = false,
+            ["zimbraQuotaWarnPercent"] = false,
+        },
+        StringComparer.OrdinalIgnoreCase);
+
+    private readonly CarbonioConnectorOptions _options;
+    private readonly ICommandRunner _runner;
+    private readonly TimeSpan _timeout;
+    private readonly TimeSpan _restartTimeout;
+    private readonly string _executable;
+    private readonly IReadOnlyList<string> _provArguments;
+    private readonly IReadOnlyList<string> _restartCommand;
+
+    /// <summary>Creates the connector for <paramref name="kind"/> (Carbonio or Zimbra), filling in that platform's defaults.</summary>
+    public ZimbraConnector(AgentConnectorKind kind, CarbonioConnectorOptions options, ICommandRunner runner, TimeSpan timeout, TimeSpan restartTimeout)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (kind is not (AgentConnectorKind.Carbonio or AgentConnectorKind.Zimbra))
+        {
+            throw new ArgumentOutOfRangeException(nameof(kind), kind, "The prov connector serves Carbonio and Zimbra.");
+        }
+
+        Kind = kind;
+        _options = options;
+        _runner = runner;
+        _timeout = timeout;
+        _restartTimeout = restartTimeout;
+        var carbonio = kind == AgentConnectorKind.Carbonio;
+        _executable = string.IsNullOrWhiteSpace(options.Executable) ? (carbonio ? "carbonio" : "zmprov") : options.Executable;
+        var isCarbonioCli = Path.GetFileName(_executable).StartsWith("carbonio", StringComparison.OrdinalIgnoreCase);
+        _provArguments = options.ProvArguments is { Count: > 0 } configured ? [.. configured] : isCarbonioCli ? ["prov"] : [];
+        _restartCommand = options.RestartCommand is { Count: > 0 } restart
+            ? [.. restart]
+            : carbonio ? ["systemctl", "restart", "carbonio-mta.target"] : ["zmmtactl", "restart"];
+    }
+
+    /// <inheritdoc />
+    public AgentConnectorKind Kind { get; }
+
+    /// <inheritdoc />
+    public string ActivationStepName => "restart MTA";
+
+    /// <inheritdoc />
+    public string? Refusal(SettingChange change) => Allowed.Refusal(change, Kind == AgentConnectorKind.Carbonio ? "Carbonio" : "Zimbra");
+
+    /// <inheritdoc />
+    public async Task<ReadResult> ReadAsync(IReadOnlyList<string> names, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        var unknown = names.Where(n => !Allowed.Contains(n)).ToArray();
+        if (unknown.Length > 0)
+        {
+            return new ReadResult(StepResult.Refused($"Refused: not on the allow-list: {string.Join(", ", unknown)}."), null);
+        }
+
+        var distinct = names.Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
+        var commands = new List<CommandResult>();
+        if (!string.IsNullOrWhiteSpace(_options.ServerName))
+        {
+            commands.Add(await ProvAsync(["gs", "-e", _options.ServerName, .. distinct], _timeout, cancellationToken).ConfigureAwait(false));
+        }
+        else
+        {
+            // gcf takes one attribute per call.
+            foreach (var name in distinct)
+            {
+                var command = await ProvAsync(["gcf", name], _timeout, cancellationToken).ConfigureAwait(false);
+                commands.Add(command);
+                if (!command.Succeeded)
+                {
+                    break;
+                }
+            }
+        }
+
+        var step = StepResult.From(commands);
+        if (!step.Succeeded)
+        {
+            return new ReadResult(step, null);
+        }
+
+        var parsed = ZimbraConfigParser.Parse(string.Join("\n", commands.Select(c => c.StandardOutput))).Value;
+        var values = distinct.ToDictionary(
+            n => n,
+            n => new SettingValue(n, parsed.TryGetValue(n, out var v) ? v : [], IsExplicit: true),
+            StringComparer.OrdinalIgnoreCase);
+        return new ReadResult(step, values);
+    }
+
+    /// <inheritdoc />
+    public async Task<CollectResult> CollectAsync(CancellationToken cancellationToken)
+    {
+        var global = await ProvAsync(["gacf"], _timeout, cancellationToken).ConfigureAwait(false);
+        var commands = new List<CommandResult> { global };
+        if (global.Succeeded && !string.IsNullOrWhiteSpace(_options.ServerName))
+        {
+            commands.Add(await ProvAsync(["gs", "-e", _options.ServerName], _timeout, cancellationToken).ConfigureAwait(false));
+        }
+
+        var step = StepResult.From(commands);
+        if (!step.Succeeded)
+        {
+            return new CollectResult(step, null);
+        }
+
+        var platform = Kind == AgentConnectorKind.Carbonio ? MtaPlatform.Carbonio : MtaPlatform.Zimbra;
+        var snapshot = ZimbraConfigParser.ParseSnapshot(global.StandardOutput, platform, DateTimeOffset.UtcNow, SettingsSources.Agent).Value;
+        if (commands.Count > 1)
+        {
+            // MTA attributes are inherited and may be overridden per server: the effective server value is what Postfix uses.
+            var server = ZimbraConfigParser.Parse(commands[1].StandardOutput).Value;
+            var merged = new Dictionary<string, IReadOnlyList<string>>(snapshot.Values, StringComparer.OrdinalIgnoreCase);
+            foreach (var (name, values) in server.Where(p => p.Key.StartsWith("zimbraMta", StringComparison.OrdinalIgnoreCase)))
+            {
+                merged[name] = values;
+            }
+
+            snapshot = snapshot with { Values = merged };
+        }
+
+        return new CollectResult(step, snapshot);
+    }
+
+    /// <inheritdoc />
+    public async Task<StepResult> ApplyAsync(SettingChange change, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        if (Refusal(change) is { } refusal)
+        {
+            return StepResult.Refused(refusal);
+        }
+
+        var attribute = change.Operation switch
+        {
+            SettingOperation.Add => "+" + change.Name,
+            SettingOperation.Remove => "-" + change.Name,
+            _ => change.Name,
+        };
+        return StepResult.From([await ProvAsync(["mcf", attribute, change.Value], _timeout, cancellationToken).ConfigureAwait(false)]);
+    }
+
+    /// <inheritdoc />
+    public async Task<StepResult> RestoreAsync(SettingValue original, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(original);
+        if (!Allowed.Contains(original.Name))
+        {
+            return StepResult.Refused($"Refused: '{original.Name}' is not on the allow-list.");
+        }
+
+        // mcf with the attribute repeated once per value replaces all values at once; an empty value clears the attribute.
+        IReadOnlyList<string> pairs = original.Values.Count == 0
+            ? [original.Name, string.Empty]
+            : original.Values.SelectMany(v => new[] { original.Name, v }).ToArray();
+        return StepResult.From([await ProvAsync(["mcf", .. pairs], _timeout, cancellationToken).ConfigureAwait(false)]);
+    }
+
+    /// <inheritdoc />
+    public async Task<StepResult> ActivateAsync(CancellationToken cancellationToken) =>
+        StepResult.From([await _runner.RunAsync(_restartCommand, _restartTimeout, cancellationToken).ConfigureAwait(false)]);
+
+    private Task<CommandResult> ProvAsync(IReadOnlyList<string> arguments, TimeSpan timeout, CancellationToken cancellationToken) =>
+        _runner.RunAsync([_executable, .. _provArguments, .. arguments], timeout, cancellationToken);
+}

@@ -1,0 +1,5 @@
+using BackscatterConsole.Agent;
+
+var builder = Host.CreateApplicationBuilder(args);
+builder.AddAgent();
+await builder.Build().RunAsync().ConfigureAwait(false);

@@ -1,0 +1,123 @@
+using System.Security.Claims;
+using System.Text.Json;
+using BackscatterConsole.Domain.Audit;
+using BackscatterConsole.Server.Data;
+using BackscatterConsole.Shared.Users;
+using Microsoft.EntityFrameworkCore;
+
+namespace BackscatterConsole.Server.Audit;
+
+/// <summary>What a feature reports to the audit trail.</summary>
+/// <param name="Action">One of <see cref="Shared.Audit.AuditActions"/>.</param>
+/// <param name="ObjectType">user, token, server, account.</param>
+/// <param name="ObjectId">The object's id.</param>
+/// <param name="Before">The object before the change (serialized to JSON); null when created.</param>
+/// <param name="After">The object after the change; null when deleted.</param>
+/// <param name="Detail">A sentence for people.</param>
+/// <param name="ActorId">Overrides the signed-in user (a sign-in records the user signing in).</param>
+/// <param name="ActorName">Overrides the signed-in user's name (a failed sign-in records the name tried).</param>
+internal sealed record AuditEvent(
+    string Action,
+    string ObjectType,
+    string? ObjectId,
+    object? Before = null,
+    object? After = null,
+    string? Detail = null,
+    Guid? ActorId = null,
+    string? ActorName = null);
+
+/// <summary>Serializes appends so that each entry's hash chains to the one committed before it.</summary>
+internal sealed class AuditChainLock
+{
+    public SemaphoreSlim Gate { get; } = new(1, 1);
+}
+
+/// <summary>
+/// Appends audit entries in the same database transaction as the change they describe. The chain lock is held from
+/// reading the last hash until the caller has committed, so concurrent writers cannot fork the chain.
+/// </summary>
+internal sealed class AuditTrail(AppDbContext db, AuditChainLock chainLock, IHttpContextAccessor http, TimeProvider clock)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>
+    /// Stages an entry in the context. Save (and commit) the change and the entry, then dispose the lease, which releases
+    /// the lock and drops the entry from the context if it was never saved.
+    /// </summary>
+    public async Task<IAsyncDisposable> StageAsync(AuditEvent audit, CancellationToken cancellationToken)
+    {
+        await chainLock.Gate.WaitAsync(cancellationToken);
+        try
+        {
+            var last = await db.AuditEntries.AsNoTracking().OrderByDescending(e => e.Id)
+                .Select(e => new { e.Id, e.Hash }).FirstOrDefaultAsync(cancellationToken);
+            var context = http.HttpContext;
+            var user = context?.User;
+            var content = new AuditContent(
+                (last?.Id ?? 0) + 1,
+                clock.GetUtcNow().UtcDateTime,
+                audit.ActorId ?? UserIdOf(user),
+                Clip(audit.ActorName ?? user?.Identity?.Name, 256),
+                context?.Connection.RemoteIpAddress?.ToString(),
+                audit.Action,
+                audit.ObjectType,
+                audit.ObjectId,
+                audit.Before is null ? null : JsonSerializer.Serialize(audit.Before, Json),
+                audit.After is null ? null : JsonSerializer.Serialize(audit.After, Json),
+                Clip(audit.Detail, 1000));
+            var previousHash = last?.Hash ?? AuditChain.Genesis;
+            var entry = new AuditEntry
+            {
+                Id = content.Id,
+                OccurredAt = content.OccurredAt,
+                ActorId = content.ActorId,
+                ActorName = content.ActorName,
+                SourceAddress = content.SourceAddress,
+                Action = content.Action,
+                ObjectType = content.ObjectType,
+                ObjectId = content.ObjectId,
+                Before = content.Before,
+                After = content.After,
+                Detail = content.Detail,
+                PreviousHash = previousHash,
+                Hash = AuditChain.Hash(previousHash, content),
+            };
+            db.AuditEntries.Add(entry);
+            return new Lease(db, entry, chainLock.Gate);
+        }
+        catch
+        {
+            chainLock.Gate.Release();
+            throw;
+        }
+    }
+
+    /// <summary>Records an event that has no other change to commit with it (sign-in, sign-out).</summary>
+    public async Task RecordAsync(AuditEvent audit, CancellationToken cancellationToken)
+    {
+        await using (await StageAsync(audit, cancellationToken))
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+    }
+
+    private static Guid? UserIdOf(ClaimsPrincipal? user) =>
+        user?.Identity?.IsAuthenticated == true ? user.UserId() : null;
+
+    private static string? Clip(string? value, int max) => value is null || value.Length <= max ? value : value[..max];
+
+    private sealed class Lease(AppDbContext db, AuditEntry entry, SemaphoreSlim gate) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync()
+        {
+            // A failed save leaves the entry staged; it must not ride along with a later save of this context.
+            if (db.Entry(entry).State == EntityState.Added)
+            {
+                db.Entry(entry).State = EntityState.Detached;
+            }
+
+            gate.Release();
+            return ValueTask.CompletedTask;
+        }
+    }
+}
