@@ -1,5 +1,7 @@
 using BackscatterConsole.Domain.Checklist;
+using BackscatterConsole.Server.Audit;
 using BackscatterConsole.Server.Data;
+using BackscatterConsole.Shared.Audit;
 using BackscatterConsole.Shared.Checks;
 using BackscatterConsole.Shared.Common;
 using Microsoft.EntityFrameworkCore;
@@ -8,6 +10,7 @@ namespace BackscatterConsole.Server.Checks;
 
 internal sealed class ScanService(
     AppDbContext db,
+    AuditTrail audit,
     ScanQueue queue,
     RunningScans running,
     IScanEvents events,
@@ -32,6 +35,7 @@ internal sealed class ScanService(
 
         var scan = NewScan(serverId, trigger, requestedBy);
         db.Scans.Add(scan);
+        await using var lease = await audit.StageAsync(StartedEvent(scan), cancellationToken);
         try
         {
             await db.SaveChangesAsync(cancellationToken);
@@ -89,6 +93,11 @@ internal sealed class ScanService(
         var busy = activeByServer.ToDictionary(a => a.ServerId, a => a.Id);
         var created = targets.Where(id => !busy.ContainsKey(id)).Select(id => NewScan(id, ScanTriggers.Fleet, requestedBy)).ToList();
         db.Scans.AddRange(created);
+
+        // One entry for the request: a fleet scan of hundreds of servers is one decision, not hundreds.
+        await using var lease = await audit.StageAsync(
+            new AuditEvent(AuditActions.ScanStarted, "scan", null, After: new { trigger = ScanTriggers.Fleet, scans = created.Select(s => new { s.Id, s.ServerId }) }, Detail: $"Queued a fleet scan of {created.Count} server(s)."),
+            cancellationToken);
         try
         {
             await db.SaveChangesAsync(cancellationToken);
@@ -140,6 +149,7 @@ internal sealed class ScanService(
                 .ExecuteUpdateAsync(u => u.SetProperty(s => s.Status, ScanStatuses.Cancelled).SetProperty(s => s.FinishedAt, now).SetProperty(s => s.Error, "Cancelled by a user; no runner held it."), cancellationToken);
         }
 
+        await audit.RecordAsync(new AuditEvent(AuditActions.ScanCancelled, "scan", scanId.ToString(), Detail: $"Cancelled scan {scanId} ({scan.Status} at {scan.Progress}%)."), cancellationToken);
         var after = await db.Scans.AsNoTracking().SingleAsync(s => s.Id == scanId, cancellationToken);
         return OperationResult<ScanSummaryDto>.Ok(ScanMapping.ToSummary(after, await CountsAsync(scanId, cancellationToken)));
     }
@@ -291,6 +301,9 @@ internal sealed class ScanService(
         RequestedBy = requestedBy,
         QueuedAt = clock.GetUtcNow().UtcDateTime,
     };
+
+    private static AuditEvent StartedEvent(Scan scan) =>
+        new(AuditActions.ScanStarted, "scan", scan.Id.ToString(), After: new { scan.Id, scan.ServerId, scan.Trigger }, Detail: $"Queued a {scan.Trigger} scan.");
 
     private async Task AnnounceAsync(Scan scan)
     {

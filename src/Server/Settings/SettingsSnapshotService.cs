@@ -1,6 +1,8 @@
 using System.Text.Json;
 using BackscatterConsole.Domain.Settings;
+using BackscatterConsole.Server.Audit;
 using BackscatterConsole.Server.Data;
+using BackscatterConsole.Shared.Audit;
 using BackscatterConsole.Shared.Common;
 using BackscatterConsole.Shared.Servers;
 using BackscatterConsole.Shared.Settings;
@@ -8,7 +10,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace BackscatterConsole.Server.Settings;
 
-internal sealed class SettingsSnapshotService(AppDbContext db, TimeProvider clock, ILogger<SettingsSnapshotService> logger) : ISettingsSnapshotService
+internal sealed class SettingsSnapshotService(AppDbContext db, AuditTrail audit, TimeProvider clock, ILogger<SettingsSnapshotService> logger) : ISettingsSnapshotService
 {
     /// <summary>Largest pasted text accepted; real <c>postconf -n</c> and <c>prov gcf</c> outputs are well under it.</summary>
     public const int MaxTextLength = 512 * 1024;
@@ -63,6 +65,9 @@ internal sealed class SettingsSnapshotService(AppDbContext db, TimeProvider cloc
             IgnoredLines = [.. ignored.Take(500)],
         };
         db.SettingsSnapshots.Add(record);
+        await using var lease = await audit.StageAsync(
+            new AuditEvent(AuditActions.SettingsSnapshotStored, "server", serverId.ToString(), After: new { record.Id, record.Source, record.CollectedAt, settings = snapshot.Values.Count, ignoredLines = record.IgnoredLines.Count }, Detail: $"Stored a {record.Source} settings snapshot of server '{server.Name}'."),
+            cancellationToken);
         try
         {
             await db.SaveChangesAsync(cancellationToken);

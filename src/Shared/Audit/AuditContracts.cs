@@ -17,6 +17,9 @@ public static class AuditActions
     public const string ServerCreated = "server.created";
     public const string ServerUpdated = "server.updated";
     public const string ServerDeleted = "server.deleted";
+    public const string SettingsSnapshotStored = "settings.snapshot-stored";
+    public const string ScanStarted = "scan.started";
+    public const string ScanCancelled = "scan.cancelled";
 }
 
 /// <summary>One audit-trail entry as readers see it.</summary>

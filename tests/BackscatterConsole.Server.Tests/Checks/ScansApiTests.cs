@@ -103,6 +103,25 @@ public sealed class ScansApiTests(AppFactory factory) : IClassFixture<AppFactory
     }
 
     [Fact]
+    public async Task SnapshotScanAndCancel_AreWrittenToTheAuditTrailWithTheActor()
+    {
+        await using var silent = new ScriptedSmtpServer(async (_, ct) => await Task.Delay(Timeout.Infinite, ct));
+        var server = await ScanApi.CreateServerAsync(_api, probe: true, port: silent.Port);
+        await _api.PostAsJsonAsync($"/api/v1/servers/{server.Id}/settings-snapshots", new { text = ScanApi.Sample("postconf-n-weak.txt") });
+        var scanId = await ScanApi.StartAsync(_api, server.Id);
+        await _api.PostAsync($"/api/v1/scans/{scanId}/cancel", null);
+        await ScanApi.WaitUntilFinishedAsync(_api, scanId);
+
+        var stored = await _api.GetFromJsonAsync<JsonElement>($"/api/v1/audit?action=settings.snapshot-stored&objectId={server.Id}");
+        Assert.Equal("admin", Assert.Single(stored.GetProperty("items").EnumerateArray()).GetProperty("actorName").GetString());
+        var started = await _api.GetFromJsonAsync<JsonElement>($"/api/v1/audit?action=scan.started&objectId={scanId}");
+        Assert.Single(started.GetProperty("items").EnumerateArray());
+        var cancelled = await _api.GetFromJsonAsync<JsonElement>($"/api/v1/audit?action=scan.cancelled&objectId={scanId}");
+        Assert.Single(cancelled.GetProperty("items").EnumerateArray());
+        Assert.True((await _api.GetFromJsonAsync<JsonElement>("/api/v1/audit/verify")).GetProperty("intact").GetBoolean());
+    }
+
+    [Fact]
     public async Task StartScan_UnknownServer_Returns404Problem()
     {
         var response = await _api.PostAsync($"/api/v1/servers/{Guid.NewGuid()}/scans", null);
