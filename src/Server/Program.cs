@@ -1,11 +1,13 @@
 using BackscatterConsole.Server.Access;
 using BackscatterConsole.Server.Agents;
 using BackscatterConsole.Server.Audit;
+using BackscatterConsole.Server.Checks;
 using BackscatterConsole.Server.Data;
 using BackscatterConsole.Server.Health;
 using BackscatterConsole.Server.Hosting;
 using BackscatterConsole.Server.Posture;
 using BackscatterConsole.Server.Servers;
+using BackscatterConsole.Server.Settings;
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, WebRootPath = WebRoot.Locate(args) });
 builder.AddData();
@@ -16,6 +18,8 @@ builder.AddUi();
 builder.AddHealth();
 builder.AddServers();
 builder.AddPosture();
+builder.AddSettingsSnapshots();
+builder.AddChecks();
 builder.AddAgents();
 
 var app = builder.Build();
@@ -30,7 +34,8 @@ app.UseAntiforgery();
 
 app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
 app.MapHealth();
-app.MapGroup("/api/v1").MapAccessApi().MapServersApi().MapPostureApi().MapAuditApi().MapAgentsApi();
+app.MapGroup("/api/v1").MapAccessApi().MapServersApi().MapPostureApi().MapAuditApi().MapSettingsApi().MapChecksApi().MapAgentsApi();
+app.MapStatusHub();
 app.MapUi();
 app.MapAuditExportForPortal();
 app.MapAgentsHub();

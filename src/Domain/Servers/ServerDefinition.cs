@@ -1,4 +1,5 @@
 using BackscatterConsole.Domain.Names;
+using BackscatterConsole.Domain.Smtp;
 using BackscatterConsole.Shared.Servers;
 
 namespace BackscatterConsole.Domain.Servers;
@@ -14,7 +15,9 @@ public sealed record ServerDefinition(
     bool ProbeEnabled,
     IReadOnlyList<HostedDomainDto> Domains,
     IReadOnlyList<string> Tags,
-    string? Notes);
+    string? Notes,
+    string? ControlRecipient = null,
+    int ScanIntervalMinutes = ServerRules.DefaultScanIntervalMinutes);
 
 /// <summary>
 /// The inventory's input rules. One place decides what a valid server is, so the API's problem details
@@ -30,6 +33,15 @@ public static class ServerRules
     public const int MaxTags = 20;
     public const int MaxTagLength = 40;
     public const int DefaultSmtpPort = 25;
+
+    /// <summary>Scheduled rescans run daily unless the server says otherwise.</summary>
+    public const int DefaultScanIntervalMinutes = 24 * 60;
+
+    /// <summary>Longest rescan interval: 30 days.</summary>
+    public const int MaxScanIntervalMinutes = 30 * 24 * 60;
+
+    /// <summary>Shortest rescan interval: probing more often than every 15 minutes would look like abuse to the server.</summary>
+    public const int MinScanIntervalMinutes = 15;
 
     /// <summary>
     /// Validates <paramref name="input"/>. On success <paramref name="definition"/> is the normalized form;
@@ -115,6 +127,18 @@ public static class ServerRules
         var domains = ValidateDomains(input.Domains, Add);
         var tags = ValidateTags(input.Tags, Add);
 
+        var controlRecipient = NullIfBlank(input.ControlRecipient);
+        if (controlRecipient is not null && !SmtpProbeOptions.IsSafeMailbox(controlRecipient))
+        {
+            Add("controlRecipient", $"'{Clip(controlRecipient)}' is not a plain local@domain address the probe can send.");
+        }
+
+        var scanInterval = input.ScanIntervalMinutes ?? DefaultScanIntervalMinutes;
+        if (scanInterval != 0 && scanInterval is < MinScanIntervalMinutes or > MaxScanIntervalMinutes)
+        {
+            Add("scanIntervalMinutes", $"{scanInterval} minutes is outside {MinScanIntervalMinutes}–{MaxScanIntervalMinutes}; use 0 to turn scheduled rescans off.");
+        }
+
         var notes = NullIfBlank(input.Notes);
         if (notes is { Length: > MaxNotesLength })
         {
@@ -127,7 +151,7 @@ public static class ServerRules
             return errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal);
         }
 
-        definition = new ServerDefinition(name, hostname, platform, version, smtpHost, smtpPort, input.ProbeEnabled ?? false, domains, tags, notes);
+        definition = new ServerDefinition(name, hostname, platform, version, smtpHost, smtpPort, input.ProbeEnabled ?? false, domains, tags, notes, controlRecipient, scanInterval);
         return new Dictionary<string, string[]>();
     }
 

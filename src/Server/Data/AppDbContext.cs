@@ -15,6 +15,12 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options)
 
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
 
+    public DbSet<Scan> Scans => Set<Scan>();
+
+    public DbSet<ScanCheckResult> ScanResults => Set<ScanCheckResult>();
+
+    public DbSet<SettingsSnapshotRecord> SettingsSnapshots => Set<SettingsSnapshotRecord>();
+
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
 
     public DbSet<AgentEnrollment> AgentEnrollments => Set<AgentEnrollment>();

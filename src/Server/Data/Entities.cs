@@ -45,6 +45,12 @@ public sealed class ManagedServer
 
     public string? Notes { get; set; }
 
+    /// <summary>Known-valid mailbox the probe tries as a control recipient.</summary>
+    public string? ControlRecipient { get; set; }
+
+    /// <summary>Minutes between scheduled rescans; 0 means never.</summary>
+    public int ScanIntervalMinutes { get; set; } = 1440;
+
     public DateTime CreatedAt { get; set; }
 
     public DateTime UpdatedAt { get; set; }
@@ -101,6 +107,98 @@ public sealed class ApiToken
     public DateTime? LastUsedAt { get; set; }
 
     public DateTime? RevokedAt { get; set; }
+}
+
+/// <summary>One run of the checklist against one server; kept as history.</summary>
+public sealed class Scan
+{
+    public Guid Id { get; set; }
+
+    public Guid ServerId { get; set; }
+
+    public ManagedServer? Server { get; set; }
+
+    /// <summary>One of <c>ScanStatuses</c>.</summary>
+    public required string Status { get; set; }
+
+    public int Progress { get; set; }
+
+    public required string Trigger { get; set; }
+
+    public string? RequestedBy { get; set; }
+
+    public DateTime QueuedAt { get; set; }
+
+    public DateTime? StartedAt { get; set; }
+
+    public DateTime? FinishedAt { get; set; }
+
+    public string? Error { get; set; }
+
+    public int? RiskScore { get; set; }
+
+    public List<ScanCheckResult> Results { get; set; } = [];
+}
+
+/// <summary>One check result of a scan.</summary>
+public sealed class ScanCheckResult
+{
+    public long Id { get; set; }
+
+    public Guid ScanId { get; set; }
+
+    /// <summary>Order in which results arrived.</summary>
+    public int Position { get; set; }
+
+    public required string CheckId { get; set; }
+
+    public required string Source { get; set; }
+
+    public string? Subject { get; set; }
+
+    public required string Status { get; set; }
+
+    public required string Severity { get; set; }
+
+    public required string Title { get; set; }
+
+    public required string Summary { get; set; }
+
+    public required string Explanation { get; set; }
+
+    public List<string> Evidence { get; set; } = [];
+
+    public string? Remediation { get; set; }
+
+    public List<string> Commands { get; set; } = [];
+
+    public DateTime CheckedAt { get; set; }
+}
+
+/// <summary>A server's MTA settings as pasted or entered by an operator (later: reported by the agent).</summary>
+public sealed class SettingsSnapshotRecord
+{
+    public Guid Id { get; set; }
+
+    public Guid ServerId { get; set; }
+
+    public required string Platform { get; set; }
+
+    public required string Source { get; set; }
+
+    public DateTime CollectedAt { get; set; }
+
+    public DateTime UploadedAt { get; set; }
+
+    public string? UploadedBy { get; set; }
+
+    /// <summary>Setting name to values, as JSON.</summary>
+    public required string ValuesJson { get; set; }
+
+    /// <summary>master.cf overrides, as JSON.</summary>
+    public required string OverridesJson { get; set; }
+
+    public List<string> IgnoredLines { get; set; } = [];
 }
 
 /// <summary>One append-only audit entry; <see cref="Hash"/> chains it to the entry before it.</summary>

@@ -212,6 +212,8 @@ internal sealed class ServerInventory(AppDbContext db, AuditTrail audit, TimePro
         server.SmtpPort = definition.SmtpPort;
         server.ProbeEnabled = definition.ProbeEnabled;
         server.Notes = definition.Notes;
+        server.ControlRecipient = definition.ControlRecipient;
+        server.ScanIntervalMinutes = definition.ScanIntervalMinutes;
         server.UpdatedAt = now;
 
         server.Domains.Clear();
@@ -274,5 +276,7 @@ internal sealed class ServerInventory(AppDbContext db, AuditTrail audit, TimePro
         s.Notes,
         s.CreatedAt,
         s.UpdatedAt,
-        s.Revision);
+        s.Revision,
+        s.ControlRecipient,
+        s.ScanIntervalMinutes);
 }

@@ -22,6 +22,9 @@ public static class AuditActions
     public const string AgentEnrollmentRefused = "agent.enrollment-refused";
     public const string AgentRevoked = "agent.revoked";
     public const string AgentIdentityMismatch = "agent.identity-mismatch";
+    public const string SettingsSnapshotStored = "settings.snapshot-stored";
+    public const string ScanStarted = "scan.started";
+    public const string ScanCancelled = "scan.cancelled";
 }
 
 /// <summary>One audit-trail entry as readers see it.</summary>

@@ -45,7 +45,9 @@ public sealed record ServerDto(
     string? Notes,
     DateTime CreatedAt,
     DateTime UpdatedAt,
-    long Revision);
+    long Revision,
+    string? ControlRecipient = null,
+    int ScanIntervalMinutes = 1440);
 
 /// <summary>A domain as submitted in <see cref="ServerInput"/>.</summary>
 public sealed class HostedDomainInput
@@ -79,6 +81,12 @@ public sealed class ServerInput
     public List<string>? Tags { get; set; }
 
     public string? Notes { get; set; }
+
+    /// <summary>A mailbox known to exist, tried by the SMTP probe as a control recipient; optional.</summary>
+    public string? ControlRecipient { get; set; }
+
+    /// <summary>Minutes between scheduled rescans (default a day); 0 turns them off for this server.</summary>
+    public int? ScanIntervalMinutes { get; set; }
 }
 
 /// <summary>Filters, sort and page of the server list.</summary>

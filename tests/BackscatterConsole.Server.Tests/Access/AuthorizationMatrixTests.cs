@@ -40,6 +40,14 @@ public sealed class AuthorizationMatrixTests(AppFactory factory) : IClassFixture
         ["DELETE /api/v1/tokens/{id:guid}"] = Everyone,
         ["GET /api/v1/account"] = Everyone,
         ["POST /api/v1/account/password"] = Everyone,
+        ["POST /api/v1/servers/{id:guid}/scans"] = Writers,
+        ["GET /api/v1/servers/{id:guid}/scans"] = Readers,
+        ["GET /api/v1/servers/{id:guid}/checklist"] = Readers,
+        ["POST /api/v1/scans"] = Writers,
+        ["GET /api/v1/scans/{scanId:guid}"] = Readers,
+        ["POST /api/v1/scans/{scanId:guid}/cancel"] = Writers,
+        ["POST /api/v1/servers/{id:guid}/settings-snapshots"] = Writers,
+        ["GET /api/v1/servers/{id:guid}/settings-snapshots/latest"] = Readers,
         ["POST /api/v1/spf/evaluate"] = Readers,
         ["POST /api/v1/dns-checks"] = Readers,
         ["GET /api/v1/servers/{id:guid}/posture"] = Readers,
@@ -59,6 +67,9 @@ public sealed class AuthorizationMatrixTests(AppFactory factory) : IClassFixture
         ["/users"] = Admins,
         ["/account/tokens"] = Everyone,
         ["/account/password"] = Everyone,
+        ["/servers/{serverId}"] = Readers,
+        ["/servers/{serverId}/settings"] = Readers,
+        ["/scans/{scanId}"] = Readers,
         ["/posture"] = Readers,
         ["/posture/spf"] = Readers,
         ["/audit"] = Auditors,
@@ -85,7 +96,7 @@ public sealed class AuthorizationMatrixTests(AppFactory factory) : IClassFixture
         foreach (var (endpoint, allowed) in ApiMatrix)
         {
             var method = endpoint[..endpoint.IndexOf(' ', StringComparison.Ordinal)];
-            var path = endpoint[(method.Length + 1)..].Replace("{id:guid}", Guid.NewGuid().ToString(), StringComparison.Ordinal);
+            var path = endpoint[(method.Length + 1)..].Replace("{id:guid}", Guid.NewGuid().ToString(), StringComparison.Ordinal).Replace("{scanId:guid}", Guid.NewGuid().ToString(), StringComparison.Ordinal);
             foreach (var (caller, client) in callers)
             {
                 using var request = new HttpRequestMessage(new HttpMethod(method), path);
@@ -122,10 +133,14 @@ public sealed class AuthorizationMatrixTests(AppFactory factory) : IClassFixture
     public async Task EveryPortalPage_AnswersEachRoleAsTheMatrixSays()
     {
         var failures = new List<string>();
+        using var admin = factory.CreateApiClient();
+        var server = await ScanApi.CreateServerAsync(admin);
+        var scanId = await ScanApi.StartAsync(admin, server.Id);
+        string Url(string page) => page.Replace("{serverId}", server.Id.ToString(), StringComparison.Ordinal).Replace("{scanId}", scanId.ToString(), StringComparison.Ordinal);
         using var anonymous = new PortalSession(factory);
         foreach (var page in PageMatrix.Keys)
         {
-            var response = await anonymous.GetAsync(page);
+            var response = await anonymous.GetAsync(Url(page));
             if (response.StatusCode != HttpStatusCode.Redirect || !response.Headers.Location!.ToString().Contains("/account/login", StringComparison.Ordinal))
             {
                 failures.Add($"{page} as anonymous: {response.StatusCode} {response.Headers.Location}");
@@ -138,7 +153,7 @@ public sealed class AuthorizationMatrixTests(AppFactory factory) : IClassFixture
             using var session = await PortalSession.SignInAsync(factory, user.UserName, user.Password);
             foreach (var (page, allowed) in PageMatrix)
             {
-                var response = await session.GetAsync(page);
+                var response = await session.GetAsync(Url(page));
                 var denied = response.StatusCode == HttpStatusCode.Redirect && response.Headers.Location!.ToString().Contains("/account/access-denied", StringComparison.Ordinal);
                 var expectAllowed = allowed.Contains(role);
                 if (expectAllowed ? response.StatusCode != HttpStatusCode.OK : !denied)

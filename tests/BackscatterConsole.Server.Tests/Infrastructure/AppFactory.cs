@@ -19,8 +19,18 @@ public class AppFactory : WebApplicationFactory<Program>
     /// <summary>Where the database lives; a test may set it (before first use) to a directory it prepared, such as a small tmpfs.</summary>
     public string DataDirectory { get; init; } = Path.Combine(Path.GetTempPath(), "bsc-tests-" + Guid.NewGuid().ToString("N"));
 
-    /// <summary>Extra configuration, for example <c>Dns:Servers:0</c> pointing at a test DNS server.</summary>
-    public Dictionary<string, string> Settings { get; init; } = [];
+    /// <summary>A loopback UDP port that was free a moment ago: queries to it get no answer.</summary>
+    public static readonly Lazy<string> UnservedDnsEndpoint = new(() =>
+    {
+        using var socket = new System.Net.Sockets.UdpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        return "127.0.0.1:" + ((System.Net.IPEndPoint)socket.Client.LocalEndPoint!).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    });
+
+    /// <summary>Extra configuration applied after the defaults (for example the scheduler switch).</summary>
+    public Dictionary<string, string?> Settings { get; init; } = [];
+
+    /// <summary>False keeps the data directory after disposal, so a second factory can start on it (a restart).</summary>
+    public bool DeleteDataOnDispose { get; init; } = true;
 
     public HttpClient CreateApiClient(string? token = AdminToken)
     {
@@ -56,6 +66,20 @@ public class AppFactory : WebApplicationFactory<Program>
         builder.UseSetting("Bootstrap:ApiToken", AdminToken);
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseSetting("Logging:Console:FormatterName", "simple");
+
+        // Scans: no scheduler unless a test turns it on; a probe identity under a reserved test domain; short timeouts.
+        builder.UseSetting("Scans:ScheduleEnabled", "false");
+        builder.UseSetting("Probe:SinkAddress", "probe@sink.backscatter.test");
+        builder.UseSetting("Probe:HeloName", "probe.backscatter.test");
+        builder.UseSetting("Probe:ConnectTimeout", "00:00:05");
+        builder.UseSetting("Probe:GreetingTimeout", "00:00:10");
+        builder.UseSetting("Probe:CommandTimeout", "00:00:10");
+
+        // DNS goes to a loopback port nobody serves, so the DNS family reports error quickly instead of reaching out;
+        // the Knot-backed tests point Dns:Servers at a real server instead.
+        builder.UseSetting("Dns:Servers:0", UnservedDnsEndpoint.Value);
+        builder.UseSetting("Dns:Timeout", "00:00:00.300");
+        builder.UseSetting("Dns:Attempts", "1");
         foreach (var (key, value) in Settings)
         {
             builder.UseSetting(key, value);
@@ -68,6 +92,10 @@ public class AppFactory : WebApplicationFactory<Program>
         if (disposing)
         {
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        }
+
+        if (disposing && DeleteDataOnDispose)
+        {
             try
             {
                 Directory.Delete(DataDirectory, recursive: true);

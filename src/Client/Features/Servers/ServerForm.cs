@@ -29,6 +29,11 @@ public sealed class ServerForm
 
     public string? Notes { get; set; }
 
+    public string? ControlRecipient { get; set; }
+
+    /// <summary>Minutes between scheduled rescans, as typed; empty means the default (a day).</summary>
+    public string? ScanIntervalMinutes { get; set; }
+
     /// <summary>The revision the user started editing from; a different current revision is a conflict.</summary>
     public long Revision { get; set; }
 
@@ -47,6 +52,8 @@ public sealed class ServerForm
             Domains = string.Join('\n', server.Domains.Select(d => d.DkimSelectors.Count == 0 ? d.Name : $"{d.Name}: {string.Join(", ", d.DkimSelectors)}")),
             Tags = string.Join(", ", server.Tags),
             Notes = server.Notes,
+            ControlRecipient = server.ControlRecipient,
+            ScanIntervalMinutes = server.ScanIntervalMinutes.ToString(CultureInfo.InvariantCulture),
             Revision = server.Revision,
         };
     }
@@ -68,6 +75,19 @@ public sealed class ServerForm
             }
         }
 
+        int? interval = null;
+        if (!string.IsNullOrWhiteSpace(ScanIntervalMinutes))
+        {
+            if (int.TryParse(ScanIntervalMinutes.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var minutes))
+            {
+                interval = minutes;
+            }
+            else
+            {
+                formErrors[nameof(ScanIntervalMinutes)] = [$"'{ScanIntervalMinutes}' is not a number of minutes: use a whole number, or 0 to turn scheduled rescans off."];
+            }
+        }
+
         return new ServerInput
         {
             Name = Name,
@@ -80,6 +100,8 @@ public sealed class ServerForm
             Domains = DomainLines().Select(ParseDomainLine).ToList(),
             Tags = (Tags ?? string.Empty).Split([',', ' ', '\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries).ToList(),
             Notes = Notes,
+            ControlRecipient = ControlRecipient,
+            ScanIntervalMinutes = interval,
         };
     }
 
@@ -107,6 +129,8 @@ public sealed class ServerForm
             "smtpPort" => nameof(SmtpPort),
             "tags" => nameof(Tags),
             "notes" => nameof(Notes),
+            "controlRecipient" => nameof(ControlRecipient),
+            "scanIntervalMinutes" => nameof(ScanIntervalMinutes),
             _ => nameof(Name),
         };
         return message;

@@ -19,6 +19,11 @@ internal sealed class ManagedServerConfiguration : IEntityTypeConfiguration<Mana
         builder.Property(s => s.Version).HasMaxLength(50);
         builder.Property(s => s.SmtpHost).HasMaxLength(253);
         builder.Property(s => s.Notes).HasMaxLength(4000);
+        builder.Property(s => s.ControlRecipient).HasMaxLength(254);
+
+        // The default fills rows that existed before the column; the sentinel keeps an explicit 0 ("never") from being
+        // mistaken for "not set" and replaced by that default on insert.
+        builder.Property(s => s.ScanIntervalMinutes).HasDefaultValue(1440).HasSentinel(-1);
         builder.HasIndex(s => s.UpdatedAt);
         builder.Property(s => s.Revision).IsConcurrencyToken();
         builder.HasMany(s => s.Domains).WithOne().HasForeignKey(d => d.ServerId).OnDelete(DeleteBehavior.Cascade);

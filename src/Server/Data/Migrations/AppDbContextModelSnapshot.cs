@@ -329,6 +329,10 @@ namespace BackscatterConsole.Server.Data.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("ControlRecipient")
+                        .HasMaxLength(254)
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
 
@@ -363,6 +367,11 @@ namespace BackscatterConsole.Server.Data.Migrations
                         .IsConcurrencyToken()
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("ScanIntervalMinutes")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasDefaultValue(1440);
+
                     b.Property<string>("SmtpHost")
                         .IsRequired()
                         .HasMaxLength(253)
@@ -390,6 +399,131 @@ namespace BackscatterConsole.Server.Data.Migrations
                     b.HasIndex("UpdatedAt");
 
                     b.ToTable("Servers", (string)null);
+                });
+
+            modelBuilder.Entity("BackscatterConsole.Server.Data.Scan", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("FinishedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Progress")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("QueuedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RequestedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("RiskScore")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("ServerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("StartedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Trigger")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ServerId")
+                        .IsUnique()
+                        .HasDatabaseName("IX_Scans_ServerId_Active")
+                        .HasFilter("\"Status\" IN ('queued', 'running')");
+
+                    b.HasIndex("Status");
+
+                    b.HasIndex("ServerId", "QueuedAt");
+
+                    b.ToTable("Scans", (string)null);
+                });
+
+            modelBuilder.Entity("BackscatterConsole.Server.Data.ScanCheckResult", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("CheckId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CheckedAt")
+                        .HasColumnType("TEXT");
+
+                    b.PrimitiveCollection<string>("Commands")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.PrimitiveCollection<string>("Evidence")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Explanation")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Remediation")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ScanId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Severity")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Source")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Subject")
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Summary")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ScanId", "Position");
+
+                    b.ToTable("ScanResults", (string)null);
                 });
 
             modelBuilder.Entity("BackscatterConsole.Server.Data.ServerDomain", b =>
@@ -437,6 +571,54 @@ namespace BackscatterConsole.Server.Data.Migrations
                     b.HasIndex("Value");
 
                     b.ToTable("ServerTags", (string)null);
+                });
+
+            modelBuilder.Entity("BackscatterConsole.Server.Data.SettingsSnapshotRecord", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CollectedAt")
+                        .HasColumnType("TEXT");
+
+                    b.PrimitiveCollection<string>("IgnoredLines")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("OverridesJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Platform")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ServerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Source")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("UploadedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UploadedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ValuesJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ServerId", "UploadedAt");
+
+                    b.ToTable("SettingsSnapshots", (string)null);
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<System.Guid>", b =>
@@ -567,6 +749,26 @@ namespace BackscatterConsole.Server.Data.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("BackscatterConsole.Server.Data.Scan", b =>
+                {
+                    b.HasOne("BackscatterConsole.Server.Data.ManagedServer", "Server")
+                        .WithMany()
+                        .HasForeignKey("ServerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Server");
+                });
+
+            modelBuilder.Entity("BackscatterConsole.Server.Data.ScanCheckResult", b =>
+                {
+                    b.HasOne("BackscatterConsole.Server.Data.Scan", null)
+                        .WithMany("Results")
+                        .HasForeignKey("ScanId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("BackscatterConsole.Server.Data.ServerDomain", b =>
                 {
                     b.HasOne("BackscatterConsole.Server.Data.ManagedServer", null)
@@ -580,6 +782,15 @@ namespace BackscatterConsole.Server.Data.Migrations
                 {
                     b.HasOne("BackscatterConsole.Server.Data.ManagedServer", null)
                         .WithMany("Tags")
+                        .HasForeignKey("ServerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("BackscatterConsole.Server.Data.SettingsSnapshotRecord", b =>
+                {
+                    b.HasOne("BackscatterConsole.Server.Data.ManagedServer", null)
+                        .WithMany()
                         .HasForeignKey("ServerId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
@@ -641,6 +852,11 @@ namespace BackscatterConsole.Server.Data.Migrations
                     b.Navigation("Domains");
 
                     b.Navigation("Tags");
+                });
+
+            modelBuilder.Entity("BackscatterConsole.Server.Data.Scan", b =>
+                {
+                    b.Navigation("Results");
                 });
 #pragma warning restore 612, 618
         }

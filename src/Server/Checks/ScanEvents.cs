@@ -1,0 +1,66 @@
+using BackscatterConsole.Shared.Checks;
+using BackscatterConsole.Shared.Users;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.SignalR;
+
+namespace BackscatterConsole.Server.Checks;
+
+/// <summary>The in-process notifier scans publish to; the SignalR implementation fans the events out to browsers and API clients.</summary>
+internal interface IScanEvents
+{
+    Task QueuedAsync(ScanQueuedEvent e);
+
+    Task ProgressAsync(ScanProgressEvent e);
+
+    Task CompletedAsync(ScanCompletedEvent e);
+}
+
+/// <summary>
+/// Live status hub at <c>/hubs/status</c>. Clients join groups with <c>SubscribeServer</c>, <c>SubscribeScan</c> or
+/// <c>SubscribeFleet</c> and receive <c>scanQueued</c>, <c>scanProgress</c> and <c>scanCompleted</c>.
+/// </summary>
+[Authorize(Policy = Policies.Read)]
+internal sealed class StatusHub : Hub
+{
+    public const string Path = "/hubs/status";
+    public const string FleetGroup = "fleet";
+
+    public static string ServerGroup(Guid serverId) => "server:" + serverId.ToString("D");
+
+    public static string ScanGroup(Guid scanId) => "scan:" + scanId.ToString("D");
+
+    public Task SubscribeServer(Guid serverId) => Groups.AddToGroupAsync(Context.ConnectionId, ServerGroup(serverId));
+
+    public Task UnsubscribeServer(Guid serverId) => Groups.RemoveFromGroupAsync(Context.ConnectionId, ServerGroup(serverId));
+
+    public Task SubscribeScan(Guid scanId) => Groups.AddToGroupAsync(Context.ConnectionId, ScanGroup(scanId));
+
+    public Task UnsubscribeScan(Guid scanId) => Groups.RemoveFromGroupAsync(Context.ConnectionId, ScanGroup(scanId));
+
+    public Task SubscribeFleet() => Groups.AddToGroupAsync(Context.ConnectionId, FleetGroup);
+
+    public Task UnsubscribeFleet() => Groups.RemoveFromGroupAsync(Context.ConnectionId, FleetGroup);
+}
+
+internal sealed class SignalRScanEvents(IHubContext<StatusHub> hub, ILogger<SignalRScanEvents> logger) : IScanEvents
+{
+    public Task QueuedAsync(ScanQueuedEvent e) => SendAsync("scanQueued", e.ScanId, e.ServerId, e);
+
+    public Task ProgressAsync(ScanProgressEvent e) => SendAsync("scanProgress", e.ScanId, e.ServerId, e);
+
+    public Task CompletedAsync(ScanCompletedEvent e) => SendAsync("scanCompleted", e.ScanId, e.ServerId, e);
+
+    private async Task SendAsync(string method, Guid scanId, Guid serverId, object payload)
+    {
+        try
+        {
+            // SignalR does not de-duplicate across groups: a connection in two matching groups gets the event twice (documented in the README).
+            await hub.Clients.Groups([StatusHub.ScanGroup(scanId), StatusHub.ServerGroup(serverId), StatusHub.FleetGroup]).SendAsync(method, payload);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Live updates are a convenience; a failed fan-out must never fail the scan that reported it.
+            logger.LogWarning(ex, "Could not publish {Method} for scan {ScanId}", method, scanId);
+        }
+    }
+}

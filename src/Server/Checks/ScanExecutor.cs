@@ -1,0 +1,206 @@
+using BackscatterConsole.Domain.Checklist;
+using BackscatterConsole.Domain.Settings;
+using BackscatterConsole.Domain.Smtp;
+using BackscatterConsole.Server.Data;
+using BackscatterConsole.Server.Settings;
+using BackscatterConsole.Shared.Checks;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace BackscatterConsole.Server.Checks;
+
+/// <summary>The DNS posture of one hosted domain; the scan's DNS family comes from here when an engine is registered.</summary>
+internal interface IDomainPostureSource
+{
+    Task<IReadOnlyList<CheckResult>> CheckAsync(string domain, IReadOnlyList<string> dkimSelectors, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Runs the steps of one scan: the settings rules, the DNS posture of each hosted domain, and the SMTP probe sessions.
+/// Every step's results are stored and published as soon as the step ends, so pages fill in while the scan runs.
+/// A step that throws becomes an <c>error</c> result; cancellation and the scan timeout propagate to the runner.
+/// </summary>
+internal sealed class ScanExecutor(
+    IServiceScopeFactory scopes,
+    IScanEvents events,
+    ISmtpProbe probe,
+    IEnumerable<IDomainPostureSource> postureSources,
+    IOptions<ProbeSettings> probeSettings,
+    TimeProvider clock,
+    ILogger<ScanExecutor> logger)
+{
+    private static readonly string[] MtaCheckIds =
+    [
+        MtaCheckCatalog.UnknownRecipient, MtaCheckCatalog.CatchAll, MtaCheckCatalog.VerifyDeferCode, MtaCheckCatalog.DisabledMailbox,
+        MtaCheckCatalog.QuotaNotification, MtaCheckCatalog.SenderLoginMismatch, MtaCheckCatalog.UnlistedSender, MtaCheckCatalog.SenderDomain,
+        MtaCheckCatalog.Policyd, MtaCheckCatalog.FilterBounce, MtaCheckCatalog.BounceHygiene,
+    ];
+
+    /// <param name="Name">Shown in an error result when the step throws.</param>
+    /// <param name="Source">The source of its results.</param>
+    /// <param name="ErrorId">Check id of the error result, in the step's family so the portal groups it right.</param>
+    /// <param name="Subject">What the step is about.</param>
+    /// <param name="Run">The step.</param>
+    private sealed record Step(string Name, string Source, string ErrorId, string? Subject, Func<CancellationToken, Task<IReadOnlyList<ScanResultDto>>> Run);
+
+    /// <summary>Runs the scan, which the caller has already moved to <c>running</c>; returns the results.</summary>
+    public async Task<IReadOnlyList<ScanResultDto>> RunAsync(Guid scanId, CancellationToken cancellationToken)
+    {
+        ManagedServer server;
+        SettingsSnapshotRecord? snapshot;
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            var scan = await db.Scans.AsNoTracking().Include(s => s.Server!).ThenInclude(s => s.Domains).SingleAsync(s => s.Id == scanId, cancellationToken);
+            server = scan.Server!;
+            snapshot = await db.SettingsSnapshots.AsNoTracking().Where(s => s.ServerId == server.Id).OrderByDescending(s => s.UploadedAt).FirstOrDefaultAsync(cancellationToken);
+        }
+
+        var steps = Plan(server, snapshot);
+        var all = new List<ScanResultDto>();
+        await events.ProgressAsync(new ScanProgressEvent(scanId, server.Id, ScanStatuses.Running, 0, null));
+        for (var i = 0; i < steps.Count; i++)
+        {
+            IReadOnlyList<ScanResultDto> results;
+            try
+            {
+                results = await steps[i].Run(cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogWarning(ex, "Scan {ScanId}: step {Step} failed", scanId, steps[i].Name);
+                results = [StepError(steps[i], ex.Message)];
+            }
+
+            var progress = (int)Math.Round(100.0 * (i + 1) / steps.Count, MidpointRounding.AwayFromZero);
+            await SaveStepAsync(scanId, all.Count, results, progress, cancellationToken);
+            all.AddRange(results);
+            foreach (var result in results)
+            {
+                await events.ProgressAsync(new ScanProgressEvent(scanId, server.Id, ScanStatuses.Running, progress, result));
+            }
+        }
+
+        return all;
+    }
+
+    private List<Step> Plan(ManagedServer server, SettingsSnapshotRecord? snapshot)
+    {
+        var steps = new List<Step> { new("settings rules", CheckSources.Settings, "mta.settings", null, _ => Task.FromResult(SettingsResults(server, snapshot))) };
+        if (postureSources.FirstOrDefault() is { } posture)
+        {
+            foreach (var domain in server.Domains.OrderBy(d => d.Position))
+            {
+                steps.Add(new Step("DNS posture of " + domain.Name, CheckSources.Dns, "dns.posture", domain.Name, async token =>
+                {
+                    var checks = await posture.CheckAsync(domain.Name, domain.DkimSelectors, token);
+                    return checks.Select(c => FromCheck(c, CheckSources.Dns, domain.Name, [])).ToList();
+                }));
+            }
+        }
+
+        if (server.ProbeEnabled)
+        {
+            var settings = probeSettings.Value;
+            var domains = server.Domains.OrderBy(d => d.Position).Select(d => d.Name).ToList();
+            var sessions = domains.Chunk(Math.Max(1, settings.MaxDomainsPerSession)).Select(c => c.ToList()).ToList();
+            if (sessions.Count == 0)
+            {
+                sessions.Add([]);
+            }
+
+            for (var i = 0; i < sessions.Count; i++)
+            {
+                var chunk = sessions[i];
+                var first = i == 0;
+                var name = "SMTP probe" + (sessions.Count > 1 ? $" {i + 1}/{sessions.Count}" : string.Empty);
+                var subject = chunk.Count == 0 ? $"{server.SmtpHost}:{server.SmtpPort}" : string.Join(", ", chunk);
+                steps.Add(new Step(name, CheckSources.Probe, SmtpProbeVerdicts.UnknownRecipientId, subject, token => ProbeAsync(server, chunk, first, token)));
+            }
+        }
+
+        return steps;
+    }
+
+    private async Task<IReadOnlyList<ScanResultDto>> ProbeAsync(ManagedServer server, IReadOnlyList<string> domains, bool first, CancellationToken cancellationToken)
+    {
+        var settings = probeSettings.Value;
+        var endpoint = $"{server.SmtpHost}:{server.SmtpPort}";
+        var subject = domains.Count == 0 ? endpoint : string.Join(", ", domains);
+        if (string.IsNullOrWhiteSpace(settings.SinkAddress))
+        {
+            const string reason = "The probe did not run: Probe:SinkAddress is not configured. Set it to a mailbox you own; a server that accepts and bounces sends its bounce there.";
+            return [ProbeError(SmtpProbeVerdicts.UnknownRecipientId, subject, reason), ProbeError(SmtpProbeVerdicts.CatchAllId, subject, reason), ProbeError(SmtpProbeVerdicts.OpenRelayId, endpoint, reason)];
+        }
+
+        // Only the first session tests relaying and TLS: they are properties of the endpoint, not of a domain.
+        var options = settings.ToProbeOptions(server.SmtpHost, server.SmtpPort, domains, server.ControlRecipient, relayTest: first);
+        var result = await probe.ProbeAsync(options, cancellationToken);
+        return SmtpProbeVerdicts.Evaluate(result)
+            .Where(c => first || c.Id is SmtpProbeVerdicts.UnknownRecipientId or SmtpProbeVerdicts.CatchAllId)
+            .Where(c => domains.Count > 0 || c.Id is not (SmtpProbeVerdicts.UnknownRecipientId or SmtpProbeVerdicts.CatchAllId))
+            .Select(c => FromCheck(
+                c,
+                CheckSources.Probe,
+                c.Id is SmtpProbeVerdicts.UnknownRecipientId or SmtpProbeVerdicts.CatchAllId ? subject : endpoint,
+                c.Status is CheckStatus.Fail or CheckStatus.Warn ? ProbeRemediation.For(c.Id, server.Platform).Select(x => x.Display).ToList() : []))
+            .ToList();
+    }
+
+    private IReadOnlyList<ScanResultDto> SettingsResults(ManagedServer server, SettingsSnapshotRecord? record)
+    {
+        if (SettingsSnapshotService.PlatformOf(server.Platform) is null)
+        {
+            return [];
+        }
+
+        if (record is null)
+        {
+            return MtaCheckIds
+                .Select(id => MtaCheckCatalog.Result(id, CheckStatus.Unknown, "No settings snapshot yet: paste the server's settings on its Settings page (or upload them with the API).", []))
+                .Select(r => FromCheck(r.Check, CheckSources.Settings, null, []))
+                .ToList();
+        }
+
+        var snapshot = SettingsSnapshotService.ToSnapshot(record);
+        var origin = $"snapshot {record.Source} collected {record.CollectedAt:yyyy-MM-dd HH:mm} UTC";
+        return MtaRules.Evaluate(snapshot)
+            .Select(r => FromCheck(r.Check with { Evidence = [origin, .. r.Check.Evidence] }, CheckSources.Settings, null, r.Commands.Select(c => c.Display).ToList()))
+            .ToList();
+    }
+
+    private async Task SaveStepAsync(Guid scanId, int position, IReadOnlyList<ScanResultDto> results, int progress, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        db.ScanResults.AddRange(results.Select((r, i) => new ScanCheckResult
+        {
+            ScanId = scanId,
+            Position = position + i,
+            CheckId = r.Id,
+            Source = r.Source,
+            Subject = r.Subject,
+            Status = ScanMapping.Text(r.Status),
+            Severity = ScanMapping.Text(r.Severity),
+            Title = r.Title,
+            Summary = r.Summary,
+            Explanation = r.Explanation,
+            Evidence = [.. r.Evidence],
+            Remediation = r.Remediation,
+            Commands = [.. r.Commands],
+            CheckedAt = r.CheckedAt,
+        }));
+        await db.SaveChangesAsync(cancellationToken);
+        await db.Scans.Where(s => s.Id == scanId).ExecuteUpdateAsync(u => u.SetProperty(s => s.Progress, progress), cancellationToken);
+    }
+
+    private ScanResultDto FromCheck(CheckResult c, string source, string? subject, IReadOnlyList<string> commands) =>
+        new(c.Id, source, subject, c.Status, c.Severity, c.Title, c.Summary, c.Explanation, c.Evidence, c.Remediation, commands, clock.GetUtcNow().UtcDateTime);
+
+    private ScanResultDto ProbeError(string id, string subject, string reason) =>
+        new(id, CheckSources.Probe, subject, CheckStatus.Error, CheckSeverity.High, "SMTP probe", reason, "The SMTP probe shows how the server answers unknown recipients and foreign domains.", [], null, [], clock.GetUtcNow().UtcDateTime);
+
+    private ScanResultDto StepError(Step step, string message) =>
+        new(step.ErrorId, step.Source, step.Subject, CheckStatus.Error, CheckSeverity.Medium, $"The step '{step.Name}' could not run", message,
+            "A check that could not run is reported as an error, never as a pass.", [message], null, [], clock.GetUtcNow().UtcDateTime);
+}

@@ -1,0 +1,259 @@
+using System.Text.Json;
+using BackscatterConsole.Domain.Settings;
+using BackscatterConsole.Server.Audit;
+using BackscatterConsole.Server.Data;
+using BackscatterConsole.Shared.Audit;
+using BackscatterConsole.Shared.Common;
+using BackscatterConsole.Shared.Servers;
+using BackscatterConsole.Shared.Settings;
+using Microsoft.EntityFrameworkCore;
+
+namespace BackscatterConsole.Server.Settings;
+
+internal sealed class SettingsSnapshotService(AppDbContext db, AuditTrail audit, TimeProvider clock, ILogger<SettingsSnapshotService> logger) : ISettingsSnapshotService
+{
+    /// <summary>Largest pasted text accepted; real <c>postconf -n</c> and <c>prov gcf</c> outputs are well under it.</summary>
+    public const int MaxTextLength = 512 * 1024;
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>The settings platform of an inventory platform; null when the console has no settings rules for it.</summary>
+    public static MtaPlatform? PlatformOf(string platform) => platform switch
+    {
+        MailPlatforms.Postfix => MtaPlatform.Postfix,
+        MailPlatforms.Carbonio => MtaPlatform.Carbonio,
+        MailPlatforms.Zimbra => MtaPlatform.Zimbra,
+        MailPlatforms.MailEnable => MtaPlatform.MailEnable,
+        _ => null,
+    };
+
+    public async Task<OperationResult<SettingsSnapshotDto>> UploadAsync(Guid serverId, SettingsSnapshotInput input, string? uploadedBy, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var server = await db.Servers.AsNoTracking().SingleOrDefaultAsync(s => s.Id == serverId, cancellationToken);
+        if (server is null)
+        {
+            return new(OperationStatus.NotFound, null, $"No server has the id {serverId}.");
+        }
+
+        var now = clock.GetUtcNow();
+        var collectedAt = input.CollectedAt ?? now;
+        var errors = new Dictionary<string, string[]>();
+        if (collectedAt > now.AddMinutes(5))
+        {
+            errors["collectedAt"] = ["The collection time is in the future."];
+        }
+
+        var parsed = Parse(server.Platform, input, collectedAt, errors);
+        if (parsed is null || errors.Count > 0)
+        {
+            return OperationResult<SettingsSnapshotDto>.From(OperationResult.Invalid(errors));
+        }
+
+        var (snapshot, ignored) = parsed.Value;
+        var record = new SettingsSnapshotRecord
+        {
+            Id = Guid.CreateVersion7(),
+            ServerId = serverId,
+            Platform = Text(snapshot.Platform),
+            Source = snapshot.Source,
+            CollectedAt = snapshot.CollectedAt.UtcDateTime,
+            UploadedAt = now.UtcDateTime,
+            UploadedBy = uploadedBy,
+            ValuesJson = JsonSerializer.Serialize(snapshot.Values, Json),
+            OverridesJson = JsonSerializer.Serialize(snapshot.ServiceOverrides, Json),
+            IgnoredLines = [.. ignored.Take(500)],
+        };
+        db.SettingsSnapshots.Add(record);
+        await using var lease = await audit.StageAsync(
+            new AuditEvent(AuditActions.SettingsSnapshotStored, "server", serverId.ToString(), After: new { record.Id, record.Source, record.CollectedAt, settings = snapshot.Values.Count, ignoredLines = record.IgnoredLines.Count }, Detail: $"Stored a {record.Source} settings snapshot of server '{server.Name}'."),
+            cancellationToken);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (Exception e) when (StorageFailures.IsStorageUnavailable(e, out var reason))
+        {
+            logger.LogError(e, "Could not store a settings snapshot: {Reason}", reason);
+            return new(OperationStatus.StorageUnavailable, null, $"Nothing was saved: {reason}.");
+        }
+
+        return OperationResult<SettingsSnapshotDto>.Ok(ToDto(record));
+    }
+
+    public async Task<OperationResult<SettingsSnapshotDto>> GetLatestAsync(Guid serverId, CancellationToken cancellationToken)
+    {
+        if (!await db.Servers.AnyAsync(s => s.Id == serverId, cancellationToken))
+        {
+            return new(OperationStatus.NotFound, null, $"No server has the id {serverId}.");
+        }
+
+        var record = await db.SettingsSnapshots.AsNoTracking().Where(s => s.ServerId == serverId).OrderByDescending(s => s.UploadedAt).FirstOrDefaultAsync(cancellationToken);
+        return record is null
+            ? new(OperationStatus.NotFound, null, "This server has no settings snapshot yet; upload one with POST .../settings-snapshots.")
+            : OperationResult<SettingsSnapshotDto>.Ok(ToDto(record));
+    }
+
+    /// <summary>The stored snapshot in the form the settings rules read.</summary>
+    public static SettingsSnapshot ToSnapshot(SettingsSnapshotRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var values = JsonSerializer.Deserialize<Dictionary<string, string[]>>(record.ValuesJson, Json) ?? [];
+        var overrides = JsonSerializer.Deserialize<List<ServiceOverride>>(record.OverridesJson, Json) ?? [];
+        return new SettingsSnapshot(
+            ParsePlatform(record.Platform),
+            record.Source,
+            new DateTimeOffset(record.CollectedAt, TimeSpan.Zero),
+            values.ToDictionary(p => p.Key, p => (IReadOnlyList<string>)p.Value, StringComparer.OrdinalIgnoreCase),
+            overrides);
+    }
+
+    internal static SettingsSnapshotDto ToDto(SettingsSnapshotRecord record)
+    {
+        var snapshot = ToSnapshot(record);
+        return new SettingsSnapshotDto(record.Id, record.ServerId, snapshot.Platform, record.Source, record.CollectedAt, record.UploadedAt, record.UploadedBy, snapshot.Values, snapshot.ServiceOverrides, record.IgnoredLines);
+    }
+
+    private static (SettingsSnapshot Snapshot, IReadOnlyList<string> Ignored)? Parse(string serverPlatform, SettingsSnapshotInput input, DateTimeOffset collectedAt, Dictionary<string, string[]> errors)
+    {
+        var platform = PlatformOf(serverPlatform);
+        if (platform is null)
+        {
+            errors["platform"] = [$"The console has no settings rules for {MailPlatforms.DisplayName(serverPlatform)} servers; snapshots are for Postfix, Carbonio, Zimbra and MailEnable."];
+            return null;
+        }
+
+        if (input.Text?.Length > MaxTextLength || input.PostconfP?.Length > MaxTextLength)
+        {
+            errors["text"] = [$"The pasted text is longer than {MaxTextLength / 1024} KiB."];
+            return null;
+        }
+
+        switch (platform.Value)
+        {
+            case MtaPlatform.Postfix:
+            {
+                if (input.MailEnable is not null)
+                {
+                    errors["mailEnable"] = ["This is a Postfix server: paste postconf -n (and postconf -P) output in text and postconfP."];
+                }
+
+                if (string.IsNullOrWhiteSpace(input.Text))
+                {
+                    errors["text"] = ["Paste the output of postconf -n."];
+                    return null;
+                }
+
+                var outcome = PostconfParser.ParseSnapshot(input.Text, string.IsNullOrWhiteSpace(input.PostconfP) ? null : input.PostconfP, collectedAt);
+                if (outcome.Value.Values.Count == 0)
+                {
+                    errors["text"] = [NothingRecognised("name = value", "postconf -n", outcome.IgnoredLines)];
+                    return null;
+                }
+
+                if (!string.IsNullOrWhiteSpace(input.PostconfP) && outcome.Value.ServiceOverrides.Count == 0)
+                {
+                    errors["postconfP"] = ["No service/type/name = value line was found; paste the output of postconf -P, or leave the field empty."];
+                    return null;
+                }
+
+                return (outcome.Value, outcome.IgnoredLines);
+            }
+
+            case MtaPlatform.Carbonio or MtaPlatform.Zimbra:
+            {
+                var command = platform == MtaPlatform.Carbonio ? "carbonio prov gcf" : "zmprov gacf";
+                if (input.MailEnable is not null || !string.IsNullOrWhiteSpace(input.PostconfP))
+                {
+                    errors["text"] = [$"This is a {MailPlatforms.DisplayName(serverPlatform)} server: paste the output of {command} in text only."];
+                    return null;
+                }
+
+                if (string.IsNullOrWhiteSpace(input.Text))
+                {
+                    errors["text"] = [$"Paste the output of {command}."];
+                    return null;
+                }
+
+                var outcome = ZimbraConfigParser.ParseSnapshot(input.Text, platform.Value, collectedAt);
+                if (outcome.Value.Values.Count == 0)
+                {
+                    errors["text"] = [NothingRecognised("attribute: value", command, outcome.IgnoredLines)];
+                    return null;
+                }
+
+                return (outcome.Value, outcome.IgnoredLines);
+            }
+
+            default:
+            {
+                if (input.MailEnable is null)
+                {
+                    errors["mailEnable"] = ["This is a MailEnable server: fill in the MailEnable options."];
+                    return null;
+                }
+
+                var options = ToOptions(input.MailEnable, errors);
+                return options is null ? null : (options.ToSnapshot(collectedAt), []);
+            }
+        }
+    }
+
+    private static MailEnableOptions? ToOptions(MailEnableSettingsInput input, Dictionary<string, string[]> errors)
+    {
+        MailEnableQuotaNotification? quota = input.QuotaNotification?.Trim().ToLowerInvariant() switch
+        {
+            null or "" => null,
+            "mailbox-only" or "mailboxonly" => MailEnableQuotaNotification.MailboxOnly,
+            "bounce-to-sender" or "bouncetosender" => MailEnableQuotaNotification.BounceToSender,
+            "postmaster" => MailEnableQuotaNotification.Postmaster,
+            _ => (MailEnableQuotaNotification?)(-1),
+        };
+        if (quota is { } q && !Enum.IsDefined(q))
+        {
+            errors["mailEnable.quotaNotification"] = [$"'{input.QuotaNotification}' is not one of mailbox-only, bounce-to-sender, postmaster."];
+        }
+
+        Dictionary<string, string>? catchAlls = null;
+        if (input.CatchAlls is not null)
+        {
+            catchAlls = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var line in input.CatchAlls.Where(l => !string.IsNullOrWhiteSpace(l)))
+            {
+                var equals = line.IndexOf('=', StringComparison.Ordinal);
+                if (equals <= 0 || equals == line.Length - 1)
+                {
+                    errors["mailEnable.catchAlls"] = [$"'{line}' is not domain=target."];
+                    continue;
+                }
+
+                catchAlls[line[..equals].Trim()] = line[(equals + 1)..].Trim();
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            return null;
+        }
+
+        return new MailEnableOptions
+        {
+            AuthenticatedSendersMustUseValidSenderAddress = input.AuthenticatedSendersMustUseValidSenderAddress,
+            LocalDomainSendersMustAuthenticate = input.LocalDomainSendersMustAuthenticate,
+            SenderDomainMustBeLocalOrResolvable = input.SenderDomainMustBeLocalOrResolvable,
+            NdrForDisabledMailboxes = input.NdrForDisabledMailboxes,
+            QuotaNotification = quota,
+            CatchAlls = catchAlls,
+        };
+    }
+
+    private static string NothingRecognised(string shape, string command, IReadOnlyList<string> ignored) =>
+        $"No '{shape}' line was recognised, so nothing was stored. Paste the output of {command}."
+        + (ignored.Count > 0 ? $" First ignored line: '{Clip(ignored[0])}'." : string.Empty);
+
+    private static string Clip(string text) => text.Length <= 80 ? text : text[..80] + "…";
+
+    private static string Text(MtaPlatform platform) => platform.ToString().ToLowerInvariant();
+
+    private static MtaPlatform ParsePlatform(string text) => Enum.Parse<MtaPlatform>(text, ignoreCase: true);
+}

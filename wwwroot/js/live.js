@@ -1,0 +1,131 @@
+// Live updates without polling: pages mark one region with data-live="scan|server|fleet" (and data-live-id).
+// The script subscribes to the status hub and, on each event about that scan, server or the fleet, re-fetches the
+// region from the server with htmx and swaps it in. The server renders the HTML; the script only decides when.
+(function () {
+  "use strict";
+
+  var region = document.querySelector("[data-live]");
+  if (!region || !window.signalR || !window.htmx) {
+    return;
+  }
+
+  var selector = "#" + region.id;
+  var kind = region.getAttribute("data-live");
+  var id = region.getAttribute("data-live-id");
+  var fetching = false;
+  var again = false;
+
+  function current() {
+    return document.querySelector(selector);
+  }
+
+  // Evidence a reader has opened stays open when the region is swapped: rows are keyed by check id, source and subject.
+  function openDetails() {
+    var el = current();
+    if (!el) {
+      return [];
+    }
+    return Array.prototype.map.call(el.querySelectorAll("tr[data-check-id] details[open]"), function (d) {
+      return rowKey(d.closest("tr"));
+    });
+  }
+
+  function rowKey(row) {
+    return [row.getAttribute("data-check-id"), row.getAttribute("data-check-source"), row.getAttribute("data-check-subject")].join("|");
+  }
+
+  function reopen(keys) {
+    var el = current();
+    if (!el || keys.length === 0) {
+      return;
+    }
+    Array.prototype.forEach.call(el.querySelectorAll("tr[data-check-id]"), function (row) {
+      var details = row.querySelector("details");
+      if (details && keys.indexOf(rowKey(row)) >= 0) {
+        details.open = true;
+      }
+    });
+  }
+
+  // One request at a time; events that arrive meanwhile fold into one more refresh afterwards.
+  function refresh() {
+    if (fetching) {
+      again = true;
+      return;
+    }
+    fetching = true;
+    var keep = openDetails();
+    htmx.ajax("GET", window.location.href, { target: selector, select: selector, swap: "outerHTML" })
+      .catch(function () { /* A failed refresh leaves the last good content; the next event tries again. */ })
+      .then(function () {
+        fetching = false;
+        reopen(keep);
+        var el = current();
+        if (el) {
+          el.setAttribute("data-live-connected", "true");
+        }
+        if (again) {
+          again = false;
+          refresh();
+        }
+      });
+  }
+
+  function concerns(e) {
+    if (kind === "fleet") {
+      return true;
+    }
+    return kind === "scan" ? e.scanId === id : e.serverId === id;
+  }
+
+  function onEvent(e) {
+    if (!concerns(e)) {
+      return;
+    }
+    // The progress bar moves at once; the rows follow with the refreshed region.
+    var el = current();
+    var bar = el && el.querySelector("progress.scan-progress");
+    if (bar && typeof e.progress === "number") {
+      bar.value = e.progress;
+    }
+    refresh();
+  }
+
+  function subscribe() {
+    if (kind === "scan") {
+      return connection.invoke("SubscribeScan", id);
+    }
+    if (kind === "server") {
+      return connection.invoke("SubscribeServer", id);
+    }
+    return connection.invoke("SubscribeFleet");
+  }
+
+  var connection = new signalR.HubConnectionBuilder()
+    .withUrl("hubs/status")
+    .withAutomaticReconnect()
+    .configureLogging(signalR.LogLevel.Warning)
+    .build();
+  connection.on("scanQueued", onEvent);
+  connection.on("scanProgress", onEvent);
+  connection.on("scanCompleted", onEvent);
+  connection.onreconnected(function () {
+    subscribe().then(refresh);
+  });
+  connection.start()
+    .then(subscribe)
+    .then(function () {
+      var el = current();
+      if (el) {
+        el.setAttribute("data-live-connected", "true");
+      }
+      // Whatever happened between rendering the page and joining the group is picked up once.
+      refresh();
+    })
+    .catch(function (error) {
+      var el = current();
+      if (el) {
+        el.setAttribute("data-live-error", String(error));
+      }
+    });
+})();
