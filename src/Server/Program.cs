@@ -5,6 +5,7 @@ using BackscatterConsole.Server.Checks;
 using BackscatterConsole.Server.Data;
 using BackscatterConsole.Server.Health;
 using BackscatterConsole.Server.Hosting;
+using BackscatterConsole.Server.Jobs;
 using BackscatterConsole.Server.Posture;
 using BackscatterConsole.Server.Servers;
 using BackscatterConsole.Server.Settings;
@@ -21,6 +22,7 @@ builder.AddPosture();
 builder.AddSettingsSnapshots();
 builder.AddChecks();
 builder.AddAgents();
+builder.AddJobs();
 
 var app = builder.Build();
 app.UseExceptionHandler();
@@ -34,7 +36,7 @@ app.UseAntiforgery();
 
 app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
 app.MapHealth();
-app.MapGroup("/api/v1").MapAccessApi().MapServersApi().MapPostureApi().MapAuditApi().MapSettingsApi().MapChecksApi().MapAgentsApi();
+app.MapGroup("/api/v1").MapAccessApi().MapServersApi().MapPostureApi().MapAuditApi().MapSettingsApi().MapChecksApi().MapAgentsApi().MapJobsApi();
 app.MapStatusHub();
 app.MapUi();
 app.MapAuditExportForPortal();

@@ -27,7 +27,14 @@ public sealed class AgentOptions
 /// credential: an agent cannot speak for another agent or server.
 /// </summary>
 [Authorize(AuthenticationSchemes = AgentCredentialAuthenticationHandler.SchemeName)]
-internal sealed class AgentsHub(AppDbContext db, AgentPresence presence, AuditTrail audit, IOptions<AgentOptions> options, TimeProvider clock) : Hub
+internal sealed class AgentsHub(
+    AppDbContext db,
+    AgentPresence presence,
+    AuditTrail audit,
+    Jobs.JobReports jobs,
+    Jobs.JobDispatcher dispatcher,
+    IOptions<AgentOptions> options,
+    TimeProvider clock) : Hub
 {
     public override async Task OnConnectedAsync()
     {
@@ -62,22 +69,53 @@ internal sealed class AgentsHub(AppDbContext db, AgentPresence presence, AuditTr
             .SetProperty(a => a.Connector, ConnectorName(hello.Connector))
             .SetProperty(a => a.HostName, Clip(hello.HostName, 253))
             .SetProperty(a => a.LastSeenAt, now));
+
+        // Jobs the agent finished while disconnected are settled first; then whatever it is missing is sent again.
+        await jobs.ReconcileAsync(ServerId, agentId, hello.OpenJobs ?? [], dispatcher, Context.ConnectionAborted);
         return new AgentWelcome(options.Value.HeartbeatInterval, options.Value.SnapshotInterval);
+    }
+
+    /// <summary>A settings snapshot the agent collected.</summary>
+    public Task ReportSnapshot(AgentSnapshotReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        EnsureSelf(report.AgentId);
+        return jobs.SnapshotAsync(ServerId, Context.User?.Identity?.Name ?? "agent", report, Context.ConnectionAborted);
+    }
+
+    /// <summary>A job step started or ended.</summary>
+    public Task ReportJobStep(JobStepEvent step)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        return jobs.StepAsync(ServerId, step, Context.ConnectionAborted);
+    }
+
+    /// <summary>A job reached a final state on the agent.</summary>
+    public Task ReportJobCompleted(JobCompletion completion)
+    {
+        ArgumentNullException.ThrowIfNull(completion);
+        return jobs.CompletedAsync(ServerId, AgentId, completion, Context.ConnectionAborted);
     }
 
     /// <summary>Periodic liveness report.</summary>
     public async Task Heartbeat(AgentHeartbeat heartbeat)
     {
         ArgumentNullException.ThrowIfNull(heartbeat);
+        EnsureSelf(heartbeat.AgentId);
         var agentId = AgentId;
-        if (heartbeat.AgentId != agentId)
-        {
-            throw new HubException("The agent id does not match the credential.");
-        }
-
         var now = clock.GetUtcNow().UtcDateTime;
         await db.Agents.Where(a => a.Id == agentId).ExecuteUpdateAsync(s => s.SetProperty(a => a.LastSeenAt, now));
     }
+
+    private void EnsureSelf(Guid claimed)
+    {
+        if (claimed != AgentId)
+        {
+            throw new HubException("The agent id does not match the credential.");
+        }
+    }
+
+    private Guid ServerId => Guid.Parse(Context.User!.FindFirst(AgentCredentialAuthenticationHandler.ServerIdClaim)!.Value);
 
     private Guid AgentId => Guid.Parse(Context.User!.FindFirst(AgentCredentialAuthenticationHandler.AgentIdClaim)!.Value);
 

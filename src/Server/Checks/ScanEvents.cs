@@ -29,6 +29,8 @@ internal sealed class StatusHub : Hub
 
     public static string ScanGroup(Guid scanId) => "scan:" + scanId.ToString("D");
 
+    public static string JobGroup(Guid jobId) => "job:" + jobId.ToString("D");
+
     public Task SubscribeServer(Guid serverId) => Groups.AddToGroupAsync(Context.ConnectionId, ServerGroup(serverId));
 
     public Task UnsubscribeServer(Guid serverId) => Groups.RemoveFromGroupAsync(Context.ConnectionId, ServerGroup(serverId));
@@ -36,6 +38,10 @@ internal sealed class StatusHub : Hub
     public Task SubscribeScan(Guid scanId) => Groups.AddToGroupAsync(Context.ConnectionId, ScanGroup(scanId));
 
     public Task UnsubscribeScan(Guid scanId) => Groups.RemoveFromGroupAsync(Context.ConnectionId, ScanGroup(scanId));
+
+    public Task SubscribeJob(Guid jobId) => Groups.AddToGroupAsync(Context.ConnectionId, JobGroup(jobId));
+
+    public Task UnsubscribeJob(Guid jobId) => Groups.RemoveFromGroupAsync(Context.ConnectionId, JobGroup(jobId));
 
     public Task SubscribeFleet() => Groups.AddToGroupAsync(Context.ConnectionId, FleetGroup);
 

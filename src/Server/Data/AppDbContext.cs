@@ -27,6 +27,8 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options)
 
     public DbSet<ManagedAgent> Agents => Set<ManagedAgent>();
 
+    public DbSet<RemediationJob> Jobs => Set<RemediationJob>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);

@@ -279,3 +279,64 @@ public sealed class ManagedAgent
 
     public DateTime? RevokedAt { get; set; }
 }
+
+/// <summary>A remediation job for one server's agent.</summary>
+public sealed class RemediationJob
+{
+    public Guid Id { get; set; }
+
+    public Guid ServerId { get; set; }
+
+    public required string State { get; set; }
+
+    public bool DryRun { get; set; }
+
+    public List<string> CheckIds { get; set; } = [];
+
+    /// <summary>The planned changes (JSON of the job's change list).</summary>
+    public required string ChangesJson { get; set; }
+
+    public List<string> ManualSteps { get; set; } = [];
+
+    /// <summary>The plan's diff as the agent reported it (JSON).</summary>
+    public string? DiffJson { get; set; }
+
+    public string? Error { get; set; }
+
+    public DateTime CreatedAt { get; set; }
+
+    public string? CreatedBy { get; set; }
+
+    public DateTime? DispatchedAt { get; set; }
+
+    public DateTime? FinishedAt { get; set; }
+
+    public DateTime ExpiresAt { get; set; }
+
+    public Guid? VerificationScanId { get; set; }
+
+    /// <summary>Set when the job succeeded and the console waits for the agent's fresh snapshot to re-run the checks.</summary>
+    public bool AwaitingVerification { get; set; }
+
+    public List<JobStepRecord> Steps { get; set; } = [];
+}
+
+/// <summary>One step of a job, as reported by the agent (start and end share the sequence).</summary>
+public sealed class JobStepRecord
+{
+    public Guid JobId { get; set; }
+
+    public int Sequence { get; set; }
+
+    public required string Name { get; set; }
+
+    public required string State { get; set; }
+
+    public DateTime StartedAt { get; set; }
+
+    public DateTime? FinishedAt { get; set; }
+
+    public required string Output { get; set; }
+
+    public int? ExitCode { get; set; }
+}

@@ -81,6 +81,49 @@ internal sealed class SettingsSnapshotService(AppDbContext db, AuditTrail audit,
         return OperationResult<SettingsSnapshotDto>.Ok(ToDto(record));
     }
 
+    public async Task<OperationResult<SettingsSnapshotDto>> StoreFromAgentAsync(Guid serverId, SettingsSnapshot snapshot, string agentName, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var server = await db.Servers.AsNoTracking().SingleOrDefaultAsync(s => s.Id == serverId, cancellationToken);
+        if (server is null)
+        {
+            return new(OperationStatus.NotFound, null, $"No server has the id {serverId}.");
+        }
+
+        // The agent's connector must match the inventory: Postfix values judged by Zimbra rules would be nonsense.
+        if (PlatformOf(server.Platform) is not { } platform || platform != snapshot.Platform)
+        {
+            return OperationResult<SettingsSnapshotDto>.From(OperationResult.Invalid(new Dictionary<string, string[]>
+            {
+                ["platform"] = [$"The agent reported {snapshot.Platform} settings, but '{server.Name}' is a {MailPlatforms.DisplayName(server.Platform)} server in the inventory."],
+            }));
+        }
+
+        var now = clock.GetUtcNow();
+        var record = new SettingsSnapshotRecord
+        {
+            Id = Guid.CreateVersion7(),
+            ServerId = serverId,
+            Platform = Text(snapshot.Platform),
+            Source = SettingsSources.Agent,
+            CollectedAt = (snapshot.CollectedAt > now ? now : snapshot.CollectedAt).UtcDateTime,
+            UploadedAt = now.UtcDateTime,
+            UploadedBy = agentName,
+            ValuesJson = JsonSerializer.Serialize(snapshot.Values, Json),
+            OverridesJson = JsonSerializer.Serialize(snapshot.ServiceOverrides, Json),
+            IgnoredLines = [],
+        };
+        db.SettingsSnapshots.Add(record);
+        await using (await audit.StageAsync(
+            new AuditEvent(AuditActions.SettingsSnapshotStored, "server", serverId.ToString(), After: new { record.Id, record.Source, record.CollectedAt, settings = snapshot.Values.Count }, Detail: $"Stored the settings snapshot the agent collected on '{server.Name}'.", ActorName: agentName),
+            cancellationToken))
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        return OperationResult<SettingsSnapshotDto>.Ok(ToDto(record));
+    }
+
     public async Task<OperationResult<SettingsSnapshotDto>> GetLatestAsync(Guid serverId, CancellationToken cancellationToken)
     {
         if (!await db.Servers.AnyAsync(s => s.Id == serverId, cancellationToken))

@@ -22,6 +22,10 @@ public static class AuditActions
     public const string AgentEnrollmentRefused = "agent.enrollment-refused";
     public const string AgentRevoked = "agent.revoked";
     public const string AgentIdentityMismatch = "agent.identity-mismatch";
+    public const string JobCreated = "job.created";
+    public const string JobStep = "job.step";
+    public const string JobFinished = "job.finished";
+    public const string JobCancelled = "job.cancelled";
     public const string SettingsSnapshotStored = "settings.snapshot-stored";
     public const string ScanStarted = "scan.started";
     public const string ScanCancelled = "scan.cancelled";

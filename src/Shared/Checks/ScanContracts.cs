@@ -50,6 +50,9 @@ public static class ScanTriggers
 
     /// <summary>The scheduled rescan.</summary>
     public const string Schedule = "schedule";
+
+    /// <summary>Re-runs the checks after a remediation job changed the server's settings.</summary>
+    public const string JobVerification = "job-verification";
 }
 
 /// <summary>One check result inside a scan.</summary>

@@ -74,5 +74,8 @@ public interface ISettingsSnapshotService
     Task<OperationResult<SettingsSnapshotDto>> UploadAsync(Guid serverId, SettingsSnapshotInput input, string? uploadedBy, CancellationToken cancellationToken);
 
     /// <summary>The newest snapshot; NotFound when the server does not exist or has none (the message says which).</summary>
+    /// <summary>Stores a snapshot an agent collected and parsed itself (source <see cref="SettingsSources.Agent"/>).</summary>
+    Task<OperationResult<SettingsSnapshotDto>> StoreFromAgentAsync(Guid serverId, SettingsSnapshot snapshot, string agentName, CancellationToken cancellationToken);
+
     Task<OperationResult<SettingsSnapshotDto>> GetLatestAsync(Guid serverId, CancellationToken cancellationToken);
 }

@@ -58,6 +58,10 @@ public sealed class AuthorizationMatrixTests(AppFactory factory) : IClassFixture
         ["GET /api/v1/servers/{id:guid}/agent"] = Readers,
         ["DELETE /api/v1/servers/{id:guid}/agent"] = Writers,
         ["POST /api/v1/agents/enroll"] = [Anonymous, .. Everyone],
+        ["POST /api/v1/jobs"] = Writers,
+        ["GET /api/v1/jobs/{id:guid}"] = Readers,
+        ["POST /api/v1/jobs/{id:guid}/cancel"] = Writers,
+        ["GET /api/v1/servers/{id:guid}/jobs"] = Readers,
     };
 
     private static readonly Dictionary<string, string[]> PageMatrix = new()

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using BackscatterConsole.Agent.Transport;
 using BackscatterConsole.Server.Data;
@@ -8,8 +7,6 @@ using BackscatterConsole.Shared.Agents;
 using BackscatterConsole.Shared.Audit;
 using BackscatterConsole.Shared.Common;
 using BackscatterConsole.Shared.Servers;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -18,17 +15,15 @@ namespace BackscatterConsole.Server.Tests.Agents;
 /// <summary>Enrollment, presence and revocation with the real server on Kestrel and the agent's own hub client.</summary>
 public sealed class AgentsTests : IAsyncLifetime
 {
-    private readonly AppFactory _factory = new();
+    private KestrelApp _app = default!;
     private HttpClient _api = default!;
     private Uri _baseAddress = default!;
 
     public Task InitializeAsync()
     {
-        _factory.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
-        _factory.StartServer();
-        _baseAddress = new Uri(_factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-        _api = new HttpClient { BaseAddress = _baseAddress };
-        _api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AppFactory.AdminToken);
+        _app = KestrelApp.Start();
+        _api = _app.Api;
+        _baseAddress = _app.BaseAddress;
         return Task.CompletedTask;
     }
 
@@ -71,7 +66,7 @@ public sealed class AgentsTests : IAsyncLifetime
     {
         var server = await CreateServerAsync();
         var enrollment = (await (await _api.PostAsJsonAsync($"/api/v1/servers/{server.Id}/agent-enrollments", new { })).Content.ReadFromJsonAsync<AgentEnrollmentDto>())!;
-        await using (var scope = _factory.Services.CreateAsyncScope())
+        await using (var scope = _app.Factory.Services.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
             await db.AgentEnrollments.Where(e => e.ServerId == server.Id).ExecuteUpdateAsync(s => s.SetProperty(e => e.ExpiresAt, DateTime.UtcNow.AddSeconds(-1)));
@@ -161,36 +156,15 @@ public sealed class AgentsTests : IAsyncLifetime
         Assert.Equal(second.AgentId, status!.AgentId);
     }
 
-    public async Task DisposeAsync()
-    {
-        _api.Dispose();
-        await _factory.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _app.DisposeAsync();
 
-    private static EnrollmentRequest Request(string token) => new(token, "mx1.example.com", AgentConnectorKind.Postfix, "1.0.0", "Debian 12");
+    private static EnrollmentRequest Request(string token) => KestrelApp.EnrollmentRequest(token);
 
-    private HubClient Client(string credential) => new(new HubClientOptions
-    {
-        HubUrl = new Uri(_baseAddress, AgentHub.Path),
-        AccessTokenProvider = _ => ValueTask.FromResult<string?>(credential),
-        InitialReconnectDelay = TimeSpan.FromMilliseconds(200),
-        MaxReconnectDelay = TimeSpan.FromSeconds(1),
-    });
+    private HubClient Client(string credential) => _app.HubClient(credential);
 
-    private async Task<ServerDto> CreateServerAsync()
-    {
-        var response = await _api.PostAsJsonAsync("/api/v1/servers", new { name = "agent-" + Guid.NewGuid().ToString("N")[..6], hostname = "mx1.example.com", platform = "postfix" });
-        return (await response.Content.ReadFromJsonAsync<ServerDto>())!;
-    }
+    private Task<ServerDto> CreateServerAsync() => _app.CreateServerAsync();
 
-    private async Task<EnrollmentResponse> EnrollAsync(Guid serverId)
-    {
-        var enrollment = (await (await _api.PostAsJsonAsync($"/api/v1/servers/{serverId}/agent-enrollments", new { })).Content.ReadFromJsonAsync<AgentEnrollmentDto>())!;
-        using var anonymous = new HttpClient { BaseAddress = _baseAddress };
-        var response = await anonymous.PostAsJsonAsync(AgentHub.EnrollPath, Request(enrollment.Token));
-        response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync<EnrollmentResponse>())!;
-    }
+    private Task<EnrollmentResponse> EnrollAsync(Guid serverId) => _app.EnrollAsync(serverId);
 
     private static async Task WaitUntilAsync(Func<bool> condition, CancellationToken cancellationToken)
     {

@@ -268,6 +268,43 @@ namespace BackscatterConsole.Server.Data.Migrations
                     b.ToTable("AuditEntries", (string)null);
                 });
 
+            modelBuilder.Entity("BackscatterConsole.Server.Data.JobStepRecord", b =>
+                {
+                    b.Property<Guid>("JobId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Sequence")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("ExitCode")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("FinishedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Output")
+                        .IsRequired()
+                        .HasMaxLength(70000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("StartedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("JobId", "Sequence");
+
+                    b.ToTable("JobSteps", (string)null);
+                });
+
             modelBuilder.Entity("BackscatterConsole.Server.Data.ManagedAgent", b =>
                 {
                     b.Property<Guid>("Id")
@@ -399,6 +436,73 @@ namespace BackscatterConsole.Server.Data.Migrations
                     b.HasIndex("UpdatedAt");
 
                     b.ToTable("Servers", (string)null);
+                });
+
+            modelBuilder.Entity("BackscatterConsole.Server.Data.RemediationJob", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("AwaitingVerification")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ChangesJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.PrimitiveCollection<string>("CheckIds")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CreatedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DiffJson")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("DispatchedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("DryRun")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("FinishedAt")
+                        .HasColumnType("TEXT");
+
+                    b.PrimitiveCollection<string>("ManualSteps")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ServerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("VerificationScanId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("State");
+
+                    b.HasIndex("ServerId", "State");
+
+                    b.ToTable("Jobs", (string)null);
                 });
 
             modelBuilder.Entity("BackscatterConsole.Server.Data.Scan", b =>
@@ -740,7 +844,25 @@ namespace BackscatterConsole.Server.Data.Migrations
                     b.Navigation("User");
                 });
 
+            modelBuilder.Entity("BackscatterConsole.Server.Data.JobStepRecord", b =>
+                {
+                    b.HasOne("BackscatterConsole.Server.Data.RemediationJob", null)
+                        .WithMany("Steps")
+                        .HasForeignKey("JobId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("BackscatterConsole.Server.Data.ManagedAgent", b =>
+                {
+                    b.HasOne("BackscatterConsole.Server.Data.ManagedServer", null)
+                        .WithMany()
+                        .HasForeignKey("ServerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("BackscatterConsole.Server.Data.RemediationJob", b =>
                 {
                     b.HasOne("BackscatterConsole.Server.Data.ManagedServer", null)
                         .WithMany()
@@ -852,6 +974,11 @@ namespace BackscatterConsole.Server.Data.Migrations
                     b.Navigation("Domains");
 
                     b.Navigation("Tags");
+                });
+
+            modelBuilder.Entity("BackscatterConsole.Server.Data.RemediationJob", b =>
+                {
+                    b.Navigation("Steps");
                 });
 
             modelBuilder.Entity("BackscatterConsole.Server.Data.Scan", b =>

@@ -1,0 +1,126 @@
+using System.Text.Json;
+using BackscatterConsole.Server.Agents;
+using BackscatterConsole.Server.Checks;
+using BackscatterConsole.Server.Data;
+using BackscatterConsole.Shared.Agents;
+using BackscatterConsole.Shared.Jobs;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.EntityFrameworkCore;
+
+namespace BackscatterConsole.Server.Jobs;
+
+/// <summary>Publishes job changes on the status hub (job and server groups).</summary>
+internal interface IJobEvents
+{
+    Task UpdatedAsync(JobUpdatedEvent e);
+}
+
+internal sealed class SignalRJobEvents(IHubContext<StatusHub> hub, ILogger<SignalRJobEvents> logger) : IJobEvents
+{
+    public async Task UpdatedAsync(JobUpdatedEvent e)
+    {
+        try
+        {
+            await hub.Clients.Groups([StatusHub.JobGroup(e.JobId), StatusHub.ServerGroup(e.ServerId)]).SendAsync("jobUpdated", e);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Live status is a convenience: the job's state is in the database whatever happens to the broadcast.
+            logger.LogWarning(ex, "Could not broadcast the update of job {JobId}", e.JobId);
+        }
+    }
+}
+
+/// <summary>
+/// Sends a server's pending jobs to its agent when the agent is online: on creation, and again on every (re)connect, so a job
+/// queued while the agent was offline, or dispatched just before it dropped, reaches it. The agent's journal makes a
+/// repeated dispatch of the same job id harmless.
+/// </summary>
+internal sealed class JobDispatcher(AppDbContext db, AgentPresence presence, IHubContext<AgentsHub> agents, IJobEvents events, TimeProvider clock, ILogger<JobDispatcher> logger)
+{
+    public async Task DispatchPendingAsync(Guid serverId, CancellationToken cancellationToken)
+    {
+        var agent = await db.Agents.AsNoTracking().Where(a => a.ServerId == serverId && a.RevokedAt == null)
+            .OrderByDescending(a => a.EnrolledAt).Select(a => new { a.Id }).FirstOrDefaultAsync(cancellationToken);
+        if (agent is null || presence.Connection(agent.Id) is not { } connection)
+        {
+            return;
+        }
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        var pending = await db.Jobs.Where(j => j.ServerId == serverId && j.ExpiresAt > now
+                && (j.State == JobStates.Queued || j.State == JobStates.Dispatched || j.State == JobStates.Running))
+            .OrderBy(j => j.CreatedAt).ToListAsync(cancellationToken);
+        foreach (var job in pending)
+        {
+            var changes = JsonSerializer.Deserialize<List<JobChangeDto>>(job.ChangesJson, JobService.Json) ?? [];
+            var dispatch = new JobDispatch(job.Id, job.ServerId, changes.Select(c => new SettingChange(c.Name, c.Operation, c.Value)).ToList(), job.DryRun, new DateTimeOffset(job.ExpiresAt, TimeSpan.Zero));
+            try
+            {
+                await agents.Clients.Client(connection.ConnectionId).SendAsync(AgentHub.Agent.DispatchJob, dispatch, cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning(e, "Could not send job {JobId} to agent {AgentId}; it is sent again when the agent reconnects", job.Id, agent.Id);
+                return;
+            }
+
+            if (job.State == JobStates.Queued)
+            {
+                job.State = JobStates.Dispatched;
+            }
+
+            job.DispatchedAt = now;
+            await db.SaveChangesAsync(cancellationToken);
+            await events.UpdatedAsync(new JobUpdatedEvent(job.Id, job.ServerId, job.State, null));
+        }
+    }
+}
+
+/// <summary>Expires jobs an agent did not start in time, so an offline agent never leaves a job pending for ever.</summary>
+internal sealed class JobExpiryService(IServiceScopeFactory scopes, Microsoft.Extensions.Options.IOptions<JobOptions> options, TimeProvider clock, ILogger<JobExpiryService> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.SweepInterval, clock);
+        do
+        {
+            try
+            {
+                await SweepAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogError(e, "Expiring jobs failed; trying again at the next sweep");
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    private async Task SweepAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        var now = clock.GetUtcNow().UtcDateTime;
+        var expired = await db.Jobs.Where(j => (j.State == JobStates.Queued || j.State == JobStates.Dispatched) && j.ExpiresAt <= now).ToListAsync(cancellationToken);
+        if (expired.Count == 0)
+        {
+            return;
+        }
+
+        var audit = scope.ServiceProvider.GetRequiredService<Audit.AuditTrail>();
+        var events = scope.ServiceProvider.GetRequiredService<IJobEvents>();
+        foreach (var job in expired)
+        {
+            job.State = JobStates.Expired;
+            job.FinishedAt = now;
+            job.Error = "The agent did not start the job before it expired (it was offline, or never picked it up). Nothing was changed.";
+            await using (await audit.StageAsync(new Audit.AuditEvent(Shared.Audit.AuditActions.JobFinished, "job", job.Id.ToString(), After: new { job.State }, Detail: "The job expired before the agent started it.", ActorName: "system"), cancellationToken))
+            {
+                await db.SaveChangesAsync(cancellationToken);
+            }
+
+            await events.UpdatedAsync(new JobUpdatedEvent(job.Id, job.ServerId, job.State, null));
+        }
+    }
+}

@@ -1,0 +1,180 @@
+using System.Text.Json;
+using BackscatterConsole.Domain.Remediation;
+using BackscatterConsole.Domain.Settings;
+using BackscatterConsole.Server.Audit;
+using BackscatterConsole.Server.Data;
+using BackscatterConsole.Shared.Agents;
+using BackscatterConsole.Shared.Audit;
+using BackscatterConsole.Shared.Common;
+using BackscatterConsole.Shared.Jobs;
+using BackscatterConsole.Shared.Settings;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace BackscatterConsole.Server.Jobs;
+
+/// <summary>Job timing.</summary>
+public sealed class JobOptions
+{
+    public const string Section = "Jobs";
+
+    /// <summary>A job the agent has not started by then expires (an offline agent never half-applies a stale plan).</summary>
+    public TimeSpan Expiry { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How often expired jobs are swept.</summary>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(30);
+}
+
+internal sealed class JobService(
+    AppDbContext db,
+    ISettingsSnapshotService snapshots,
+    JobDispatcher dispatcher,
+    IJobEvents events,
+    AuditTrail audit,
+    IOptions<JobOptions> options,
+    TimeProvider clock) : IJobService
+{
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public async Task<OperationResult<JobDto>> CreateAsync(CreateJobInput input, string? createdBy, CancellationToken cancellationToken)
+    {
+        var checkIds = (input.CheckIds ?? []).Where(c => !string.IsNullOrWhiteSpace(c)).Select(c => c.Trim()).Distinct(StringComparer.Ordinal).ToList();
+        var errors = new Dictionary<string, string[]>();
+        if (input.ServerId is null)
+        {
+            errors["serverId"] = ["The server is required."];
+        }
+
+        if (checkIds.Count is 0 or > 50)
+        {
+            errors["checkIds"] = ["Name from 1 to 50 failed checks to fix."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return Invalid(errors);
+        }
+
+        var serverId = input.ServerId!.Value;
+        var server = await db.Servers.AsNoTracking().Where(s => s.Id == serverId).Select(s => new { s.Name }).SingleOrDefaultAsync(cancellationToken);
+        if (server is null)
+        {
+            return new(OperationStatus.NotFound, null, $"No server has the id {serverId}.");
+        }
+
+        var latest = await snapshots.GetLatestAsync(serverId, cancellationToken);
+        if (!latest.Succeeded)
+        {
+            return new(OperationStatus.Conflict, null, "The server has no settings snapshot yet, so there is nothing to plan from: let its agent report one, or upload one.");
+        }
+
+        var snapshot = latest.Value!;
+        var results = MtaRules.Evaluate(new SettingsSnapshot(snapshot.Platform, snapshot.Source, new DateTimeOffset(snapshot.CollectedAt, TimeSpan.Zero), snapshot.Values, snapshot.ServiceOverrides));
+        var unknown = checkIds.Where(id => results.All(r => r.Check.Id != id)).ToList();
+        if (unknown.Count > 0)
+        {
+            return Invalid(new() { ["checkIds"] = [$"Not settings checks of this server: {string.Join(", ", unknown)}. Jobs fix: {string.Join(", ", results.Select(r => r.Check.Id).Distinct())}."] });
+        }
+
+        var plan = RemediationPlanner.Plan(results, checkIds);
+        if (plan.Changes.Count == 0)
+        {
+            var why = plan.ManualSteps.Count > 0 ? " What remains is manual: " + string.Join(" ", plan.ManualSteps.Select(m => m.Step)) : " They pass, or their status is unknown, in the latest snapshot.";
+            return new(OperationStatus.Conflict, null, "There is nothing an agent can change for these checks." + why);
+        }
+
+        if (!await db.Agents.AnyAsync(a => a.ServerId == serverId && a.RevokedAt == null, cancellationToken))
+        {
+            return new(OperationStatus.Conflict, null, $"'{server.Name}' has no enrolled agent: create an enrollment token on its Agent page first.");
+        }
+
+        if (await db.Jobs.AnyAsync(j => j.ServerId == serverId && !JobStates.Final.Contains(j.State), cancellationToken))
+        {
+            return new(OperationStatus.Conflict, null, $"'{server.Name}' already has a job in progress; wait for it, or cancel it while it is queued.");
+        }
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        var changes = plan.Changes.Select(c => new JobChangeDto(c.CheckId, c.Change.Name, c.Change.Operation, c.Change.Value, c.Command.Display)).ToList();
+        var job = new RemediationJob
+        {
+            Id = Guid.CreateVersion7(),
+            ServerId = serverId,
+            State = JobStates.Queued,
+            DryRun = input.DryRun ?? false,
+            CheckIds = checkIds,
+            ChangesJson = JsonSerializer.Serialize(changes, Json),
+            ManualSteps = plan.ManualSteps.Select(m => $"{m.CheckId}: {m.Step}").ToList(),
+            CreatedAt = now,
+            CreatedBy = createdBy,
+            ExpiresAt = now + options.Value.Expiry,
+        };
+        db.Jobs.Add(job);
+        await using (await audit.StageAsync(new AuditEvent(AuditActions.JobCreated, "job", job.Id.ToString(), After: new { job.ServerId, job.DryRun, job.CheckIds, changes }, Detail: $"Queued a {(job.DryRun ? "dry-run " : string.Empty)}job for '{server.Name}' fixing {string.Join(", ", checkIds)}."), cancellationToken))
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        await events.UpdatedAsync(new JobUpdatedEvent(job.Id, serverId, job.State, null));
+        await dispatcher.DispatchPendingAsync(serverId, cancellationToken);
+        return OperationResult<JobDto>.Ok((await GetAsync(job.Id, cancellationToken))!);
+    }
+
+    public async Task<JobDto?> GetAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var job = await db.Jobs.AsNoTracking().Include(j => j.Steps).SingleOrDefaultAsync(j => j.Id == id, cancellationToken);
+        return job is null ? null : ToDto(job);
+    }
+
+    public async Task<IReadOnlyList<JobDto>> ListAsync(Guid serverId, CancellationToken cancellationToken)
+    {
+        var jobs = await db.Jobs.AsNoTracking().Include(j => j.Steps).Where(j => j.ServerId == serverId)
+            .OrderByDescending(j => j.CreatedAt).Take(50).ToListAsync(cancellationToken);
+        return jobs.Select(ToDto).ToList();
+    }
+
+    public async Task<OperationResult<JobDto>> CancelAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+
+        // Conditional update: a dispatch racing with the cancel leaves exactly one of them effective.
+        var cancelled = await db.Jobs.Where(j => j.Id == id && j.State == JobStates.Queued)
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.State, JobStates.Cancelled).SetProperty(j => j.FinishedAt, now).SetProperty(j => j.Error, "Cancelled before it was sent to the agent."), cancellationToken);
+        var job = await GetAsync(id, cancellationToken);
+        if (job is null)
+        {
+            return new(OperationStatus.NotFound, null, $"No job has the id {id}.");
+        }
+
+        if (cancelled == 0)
+        {
+            return new(OperationStatus.Conflict, null, $"The job is {job.State}: only a queued job can be cancelled; once the agent has it, it runs to a definite end (and rolls back on failure).");
+        }
+
+        await audit.RecordAsync(new AuditEvent(AuditActions.JobCancelled, "job", id.ToString(), Detail: "Cancelled a queued job."), cancellationToken);
+        await events.UpdatedAsync(new JobUpdatedEvent(id, job.ServerId, job.State, null));
+        return OperationResult<JobDto>.Ok(job);
+    }
+
+    internal static JobDto ToDto(RemediationJob job) => new(
+        job.Id,
+        job.ServerId,
+        job.State,
+        job.DryRun,
+        job.CheckIds,
+        JsonSerializer.Deserialize<List<JobChangeDto>>(job.ChangesJson, Json) ?? [],
+        job.ManualSteps,
+        job.Steps.OrderBy(s => s.Sequence).Select(ToDto).ToList(),
+        job.DiffJson is null ? [] : JsonSerializer.Deserialize<List<SettingDiff>>(job.DiffJson, Json) ?? [],
+        job.Error,
+        job.CreatedAt,
+        job.CreatedBy,
+        job.DispatchedAt,
+        job.FinishedAt,
+        job.ExpiresAt,
+        job.VerificationScanId);
+
+    internal static JobStepDto ToDto(JobStepRecord s) =>
+        new(s.Sequence, s.Name, Enum.Parse<JobStepState>(s.State, ignoreCase: true), s.StartedAt, s.FinishedAt, s.Output, s.ExitCode);
+
+    private static OperationResult<JobDto> Invalid(Dictionary<string, string[]> errors) => OperationResult<JobDto>.From(OperationResult.Invalid(errors));
+}

@@ -1,0 +1,57 @@
+using System.Security.Claims;
+using BackscatterConsole.Server.Hosting;
+using BackscatterConsole.Shared.Jobs;
+using BackscatterConsole.Shared.Users;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace BackscatterConsole.Server.Jobs;
+
+internal static class JobsApi
+{
+    public static IHostApplicationBuilder AddJobs(this IHostApplicationBuilder builder)
+    {
+        builder.Services.Configure<JobOptions>(builder.Configuration.GetSection(JobOptions.Section));
+        builder.Services.AddScoped<IJobService, JobService>();
+        builder.Services.AddScoped<JobDispatcher>();
+        builder.Services.AddScoped<JobReports>();
+        builder.Services.AddSingleton<IJobEvents, SignalRJobEvents>();
+        builder.Services.AddHostedService<JobExpiryService>();
+        return builder;
+    }
+
+    public static RouteGroupBuilder MapJobsApi(this RouteGroupBuilder api)
+    {
+        var jobs = api.MapGroup("/jobs").WithTags("Jobs");
+        jobs.MapPost("/", CreateAsync).WithName("CreateJob")
+            .WithSummary("Plan the fixes of failed settings checks from the latest snapshot and queue them for the server's agent: 202 with the job.")
+            .Produces<JobDto>(StatusCodes.Status202Accepted)
+            .RequireAuthorization(Policies.ServersWrite).WithStandardProblems(400, 404, 409);
+        jobs.MapGet("/{id:guid}", GetAsync).WithName("GetJob")
+            .WithSummary("A job with its state, planned changes, diff and the steps the agent reported.")
+            .RequireAuthorization(Policies.Read).WithStandardProblems(404);
+        jobs.MapPost("/{id:guid}/cancel", CancelAsync).WithName("CancelJob")
+            .WithSummary("Cancel a job that is still queued; 409 once the agent has it.")
+            .Produces<JobDto>().RequireAuthorization(Policies.ServersWrite).WithStandardProblems(404, 409);
+        api.MapGet("/servers/{id:guid}/jobs", ListAsync).WithTags("Jobs").WithName("ListServerJobs")
+            .WithSummary("The server's latest 50 jobs, newest first.").RequireAuthorization(Policies.Read).WithStandardProblems();
+        return api;
+    }
+
+    private static async Task<IResult> CreateAsync(CreateJobInput input, IJobService jobs, ClaimsPrincipal user, CancellationToken ct)
+    {
+        var result = await jobs.CreateAsync(input, user.Identity?.Name, ct);
+        return result.Succeeded ? TypedResults.Accepted($"/api/v1/jobs/{result.Value!.Id}", result.Value) : result.ToProblem();
+    }
+
+    private static async Task<Results<Ok<JobDto>, ProblemHttpResult>> GetAsync(Guid id, IJobService jobs, CancellationToken ct) =>
+        await jobs.GetAsync(id, ct) is { } job ? TypedResults.Ok(job) : ApiExtensions.Problem(StatusCodes.Status404NotFound, "Not found", $"No job has the id {id}.");
+
+    private static async Task<IResult> CancelAsync(Guid id, IJobService jobs, CancellationToken ct)
+    {
+        var result = await jobs.CancelAsync(id, ct);
+        return result.Succeeded ? TypedResults.Ok(result.Value) : result.ToProblem();
+    }
+
+    private static async Task<Ok<IReadOnlyList<JobDto>>> ListAsync(Guid id, IJobService jobs, CancellationToken ct) =>
+        TypedResults.Ok(await jobs.ListAsync(id, ct));
+}

@@ -1,0 +1,81 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using BackscatterConsole.Agent.Transport;
+using BackscatterConsole.Shared.Agents;
+using BackscatterConsole.Shared.Servers;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace BackscatterConsole.Server.Tests.Infrastructure;
+
+/// <summary>The server on real Kestrel (loopback, free port), so the agent's own WebSocket hub client can connect to it.</summary>
+public sealed class KestrelApp : IAsyncDisposable
+{
+    private KestrelApp(AppFactory factory, Uri baseAddress)
+    {
+        Factory = factory;
+        BaseAddress = baseAddress;
+        Api = new HttpClient { BaseAddress = baseAddress };
+        Api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AppFactory.AdminToken);
+    }
+
+    public AppFactory Factory { get; }
+
+    public Uri BaseAddress { get; }
+
+    /// <summary>An Admin API client.</summary>
+    public HttpClient Api { get; }
+
+    public static KestrelApp Start(Dictionary<string, string?>? settings = null)
+    {
+        var factory = new AppFactory { Settings = settings ?? [] };
+        factory.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
+        factory.StartServer();
+        var address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new KestrelApp(factory, new Uri(address));
+    }
+
+    public static EnrollmentRequest EnrollmentRequest(string token) => new(token, "mx1.example.com", AgentConnectorKind.Postfix, "1.0.0", "Debian 12");
+
+    public async Task<ServerDto> CreateServerAsync(string platform = "postfix")
+    {
+        var response = await Api.PostAsJsonAsync("/api/v1/servers", new { name = "agent-" + Guid.NewGuid().ToString("N")[..6], hostname = "mx1.example.com", platform });
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<ServerDto>())!;
+    }
+
+    public async Task<EnrollmentResponse> EnrollAsync(Guid serverId)
+    {
+        var enrollment = (await (await Api.PostAsJsonAsync($"/api/v1/servers/{serverId}/agent-enrollments", new { })).Content.ReadFromJsonAsync<AgentEnrollmentDto>())!;
+        using var anonymous = new HttpClient { BaseAddress = BaseAddress };
+        var response = await anonymous.PostAsJsonAsync(AgentHub.EnrollPath, EnrollmentRequest(enrollment.Token));
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<EnrollmentResponse>())!;
+    }
+
+    /// <summary>The agent's real hub client, retrying quickly so tests do not wait on backoff.</summary>
+    public HubClient HubClient(string credential) => new(new HubClientOptions
+    {
+        HubUrl = new Uri(BaseAddress, AgentHub.Path),
+        AccessTokenProvider = _ => ValueTask.FromResult<string?>(credential),
+        InitialReconnectDelay = TimeSpan.FromMilliseconds(200),
+        MaxReconnectDelay = TimeSpan.FromSeconds(1),
+    });
+
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(20));
+        while (!await condition())
+        {
+            await Task.Delay(100, cts.Token);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Api.Dispose();
+        await Factory.DisposeAsync();
+    }
+}
