@@ -1,4 +1,4 @@
-// Live updates without polling: pages mark one region with data-live="scan|server|fleet" (and data-live-id).
+// Live updates without polling: pages mark one region with data-live="scan|server|fleet|job" (and data-live-id).
 // The script subscribes to the status hub and, on each event about that scan, server or the fleet, re-fetches the
 // region from the server with htmx and swaps it in. The server renders the HTML; the script only decides when.
 (function () {
@@ -75,6 +75,9 @@
     if (kind === "fleet") {
       return true;
     }
+    if (kind === "job") {
+      return e.jobId === id;
+    }
     return kind === "scan" ? e.scanId === id : e.serverId === id;
   }
 
@@ -98,6 +101,9 @@
     if (kind === "server") {
       return connection.invoke("SubscribeServer", id);
     }
+    if (kind === "job") {
+      return connection.invoke("SubscribeJob", id);
+    }
     return connection.invoke("SubscribeFleet");
   }
 
@@ -109,6 +115,7 @@
   connection.on("scanQueued", onEvent);
   connection.on("scanProgress", onEvent);
   connection.on("scanCompleted", onEvent);
+  connection.on("jobUpdated", onEvent);
   connection.onreconnected(function () {
     subscribe().then(refresh);
   });

@@ -68,8 +68,7 @@ internal sealed class JobService(
             return new(OperationStatus.Conflict, null, "The server has no settings snapshot yet, so there is nothing to plan from: let its agent report one, or upload one.");
         }
 
-        var snapshot = latest.Value!;
-        var results = MtaRules.Evaluate(new SettingsSnapshot(snapshot.Platform, snapshot.Source, new DateTimeOffset(snapshot.CollectedAt, TimeSpan.Zero), snapshot.Values, snapshot.ServiceOverrides));
+        var results = Evaluate(latest.Value!);
         var unknown = checkIds.Where(id => results.All(r => r.Check.Id != id)).ToList();
         if (unknown.Count > 0)
         {
@@ -117,6 +116,30 @@ internal sealed class JobService(
         await events.UpdatedAsync(new JobUpdatedEvent(job.Id, serverId, job.State, null));
         await dispatcher.DispatchPendingAsync(serverId, cancellationToken);
         return OperationResult<JobDto>.Ok((await GetAsync(job.Id, cancellationToken))!);
+    }
+
+    public async Task<IReadOnlyList<FixableCheckDto>> ListFixableAsync(Guid serverId, CancellationToken cancellationToken)
+    {
+        var latest = await snapshots.GetLatestAsync(serverId, cancellationToken);
+        if (!latest.Succeeded)
+        {
+            return [];
+        }
+
+        var results = Evaluate(latest.Value!);
+        return results
+            .Where(r => r.Check.Status is Shared.Checks.CheckStatus.Fail or Shared.Checks.CheckStatus.Warn)
+            .Select(r =>
+            {
+                var plan = RemediationPlanner.Plan([r], [r.Check.Id]);
+                return new FixableCheckDto(
+                    r.Check.Id,
+                    r.Check.Title,
+                    r.Check.Status.ToString().ToLowerInvariant(),
+                    plan.Changes.Select(c => new JobChangeDto(c.CheckId, c.Change.Name, c.Change.Operation, c.Change.Value, c.Command.Display)).ToList(),
+                    plan.ManualSteps.Select(m => m.Step).ToList());
+            })
+            .ToList();
     }
 
     public async Task<JobDto?> GetAsync(Guid id, CancellationToken cancellationToken)
@@ -175,6 +198,9 @@ internal sealed class JobService(
 
     internal static JobStepDto ToDto(JobStepRecord s) =>
         new(s.Sequence, s.Name, Enum.Parse<JobStepState>(s.State, ignoreCase: true), s.StartedAt, s.FinishedAt, s.Output, s.ExitCode);
+
+    private static IReadOnlyList<MtaRuleResult> Evaluate(SettingsSnapshotDto snapshot) =>
+        MtaRules.Evaluate(new SettingsSnapshot(snapshot.Platform, snapshot.Source, new DateTimeOffset(snapshot.CollectedAt, TimeSpan.Zero), snapshot.Values, snapshot.ServiceOverrides));
 
     private static OperationResult<JobDto> Invalid(Dictionary<string, string[]> errors) => OperationResult<JobDto>.From(OperationResult.Invalid(errors));
 }

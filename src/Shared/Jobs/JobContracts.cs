@@ -80,6 +80,14 @@ public sealed record JobDto(
 /// <summary>A job changed (state or a step); sent on the status hub to the job's and the server's groups.</summary>
 public sealed record JobUpdatedEvent(Guid JobId, Guid ServerId, string State, JobStepDto? Step);
 
+/// <summary>A failed settings check and what a job would change for it.</summary>
+/// <param name="CheckId">The check.</param>
+/// <param name="Title">Its title.</param>
+/// <param name="Status">fail or warn in the latest snapshot.</param>
+/// <param name="Changes">What the agent would change.</param>
+/// <param name="ManualSteps">What would remain for a person.</param>
+public sealed record FixableCheckDto(string CheckId, string Title, string Status, IReadOnlyList<JobChangeDto> Changes, IReadOnlyList<string> ManualSteps);
+
 /// <summary>Remediation jobs, shared by the API and the portal.</summary>
 public interface IJobService
 {
@@ -87,6 +95,9 @@ public interface IJobService
     Task<OperationResult<JobDto>> CreateAsync(CreateJobInput input, string? createdBy, CancellationToken cancellationToken);
 
     Task<JobDto?> GetAsync(Guid id, CancellationToken cancellationToken);
+
+    /// <summary>The failed settings checks of the latest snapshot, with what a job would change; empty without a snapshot.</summary>
+    Task<IReadOnlyList<FixableCheckDto>> ListFixableAsync(Guid serverId, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<JobDto>> ListAsync(Guid serverId, CancellationToken cancellationToken);
 

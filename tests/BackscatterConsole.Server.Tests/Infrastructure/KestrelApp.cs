@@ -33,8 +33,11 @@ public sealed class KestrelApp : IAsyncDisposable
         var factory = new AppFactory { Settings = settings ?? [] };
         factory.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
         factory.StartServer();
-        var address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new KestrelApp(factory, new Uri(address));
+        var address = new Uri(factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+
+        // Clients the factory creates (PortalSession) must talk to the Kestrel port, not the in-memory default.
+        factory.ClientOptions.BaseAddress = address;
+        return new KestrelApp(factory, address);
     }
 
     public static EnrollmentRequest EnrollmentRequest(string token) => new(token, "mx1.example.com", AgentConnectorKind.Postfix, "1.0.0", "Debian 12");

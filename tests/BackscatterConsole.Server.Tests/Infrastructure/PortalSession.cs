@@ -13,7 +13,7 @@ public sealed class PortalSession : IDisposable
     public PortalSession(AppFactory factory)
     {
         ArgumentNullException.ThrowIfNull(factory);
-        _client = factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+        _client = factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { BaseAddress = factory.ClientOptions.BaseAddress, AllowAutoRedirect = false, HandleCookies = true });
     }
 
     public static async Task<PortalSession> SignInAsync(AppFactory factory, string userName, string password)
