@@ -107,8 +107,10 @@
     .configureLogging(signalR.LogLevel.Warning)
     .build();
   connection.on("scanQueued", onEvent);
-  connection.on("scanProgress", onEvent);
   connection.on("scanCompleted", onEvent);
+  if (kind !== "fleet") {
+    connection.on("scanProgress", onEvent);
+  }
   connection.onreconnected(function () {
     subscribe().then(refresh);
   });
