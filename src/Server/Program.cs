@@ -1,4 +1,5 @@
 using BackscatterConsole.Server.Access;
+using BackscatterConsole.Server.Agents;
 using BackscatterConsole.Server.Audit;
 using BackscatterConsole.Server.Checks;
 using BackscatterConsole.Server.Data;
@@ -19,6 +20,7 @@ builder.AddServers();
 builder.AddPosture();
 builder.AddSettingsSnapshots();
 builder.AddChecks();
+builder.AddAgents();
 
 var app = builder.Build();
 app.UseExceptionHandler();
@@ -32,10 +34,11 @@ app.UseAntiforgery();
 
 app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
 app.MapHealth();
-app.MapGroup("/api/v1").MapAccessApi().MapServersApi().MapPostureApi().MapAuditApi().MapSettingsApi().MapChecksApi();
+app.MapGroup("/api/v1").MapAccessApi().MapServersApi().MapPostureApi().MapAuditApi().MapSettingsApi().MapChecksApi().MapAgentsApi();
 app.MapStatusHub();
 app.MapUi();
 app.MapAuditExportForPortal();
+app.MapAgentsHub();
 
 await app.InitializeAsync();
 await app.RunAsync();

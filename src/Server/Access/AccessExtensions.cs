@@ -25,7 +25,8 @@ internal static class AccessExtensions
             })
             .AddPolicyScheme(SelectorScheme, "Cookie for the portal, bearer token for the API", options =>
                 options.ForwardDefaultSelector = context =>
-                    context.Request.Path.StartsWithSegments("/api")
+                    context.Request.Path.StartsWithSegments(Shared.Agents.AgentHub.Path) ? Agents.AgentCredentialAuthenticationHandler.SchemeName
+                    : context.Request.Path.StartsWithSegments("/api")
                     || context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
                     || (context.Request.Path.StartsWithSegments("/hubs") && context.Request.Query.ContainsKey("access_token"))
                         ? ApiTokenAuthenticationHandler.SchemeName

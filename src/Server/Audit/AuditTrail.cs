@@ -2,7 +2,6 @@ using System.Security.Claims;
 using System.Text.Json;
 using BackscatterConsole.Domain.Audit;
 using BackscatterConsole.Server.Data;
-using BackscatterConsole.Shared.Users;
 using Microsoft.EntityFrameworkCore;
 
 namespace BackscatterConsole.Server.Audit;
@@ -101,8 +100,9 @@ internal sealed class AuditTrail(AppDbContext db, AuditChainLock chainLock, IHtt
         }
     }
 
+    // Agents are authenticated too but are not users: only a user id claim makes an actor id.
     private static Guid? UserIdOf(ClaimsPrincipal? user) =>
-        user?.Identity?.IsAuthenticated == true ? user.UserId() : null;
+        Guid.TryParse(user?.FindFirst(ClaimTypes.NameIdentifier)?.Value, out var id) ? id : null;
 
     private static string? Clip(string? value, int max) => value is null || value.Length <= max ? value : value[..max];
 

@@ -23,6 +23,10 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options)
 
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
 
+    public DbSet<AgentEnrollment> AgentEnrollments => Set<AgentEnrollment>();
+
+    public DbSet<ManagedAgent> Agents => Set<ManagedAgent>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);

@@ -231,3 +231,51 @@ public sealed class AuditEntry
 
     public required string Hash { get; set; }
 }
+
+/// <summary>A one-time token an Operator created so that an agent can enroll for one server.</summary>
+public sealed class AgentEnrollment
+{
+    public Guid Id { get; set; }
+
+    public Guid ServerId { get; set; }
+
+    /// <summary>SHA-256 of the token, hex.</summary>
+    public required string TokenHash { get; set; }
+
+    public DateTime CreatedAt { get; set; }
+
+    public DateTime ExpiresAt { get; set; }
+
+    public Guid? CreatedBy { get; set; }
+
+    /// <summary>Set once, atomically, when an agent spends the token.</summary>
+    public DateTime? UsedAt { get; set; }
+
+    public Guid? AgentId { get; set; }
+}
+
+/// <summary>An enrolled agent and its long-lived credential (stored hashed).</summary>
+public sealed class ManagedAgent
+{
+    public Guid Id { get; set; }
+
+    public Guid ServerId { get; set; }
+
+    public required string CredentialHash { get; set; }
+
+    public required string HostName { get; set; }
+
+    public required string Connector { get; set; }
+
+    public required string Version { get; set; }
+
+    public string? OperatingSystem { get; set; }
+
+    public DateTime EnrolledAt { get; set; }
+
+    public DateTime? LastConnectedAt { get; set; }
+
+    public DateTime? LastSeenAt { get; set; }
+
+    public DateTime? RevokedAt { get; set; }
+}

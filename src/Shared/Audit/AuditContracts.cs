@@ -17,6 +17,11 @@ public static class AuditActions
     public const string ServerCreated = "server.created";
     public const string ServerUpdated = "server.updated";
     public const string ServerDeleted = "server.deleted";
+    public const string AgentEnrollmentCreated = "agent.enrollment-created";
+    public const string AgentEnrolled = "agent.enrolled";
+    public const string AgentEnrollmentRefused = "agent.enrollment-refused";
+    public const string AgentRevoked = "agent.revoked";
+    public const string AgentIdentityMismatch = "agent.identity-mismatch";
     public const string SettingsSnapshotStored = "settings.snapshot-stored";
     public const string ScanStarted = "scan.started";
     public const string ScanCancelled = "scan.cancelled";

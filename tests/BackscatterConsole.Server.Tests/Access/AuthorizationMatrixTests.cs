@@ -14,6 +14,9 @@ namespace BackscatterConsole.Server.Tests.Access;
 public sealed class AuthorizationMatrixTests(AppFactory factory) : IClassFixture<AppFactory>
 {
     private const string NoRole = "(no role)";
+
+    // Agents enroll before they have any credential: the one-time token in the body is what authenticates them.
+    private const string Anonymous = "(anonymous)";
     private static readonly string[] Everyone = [Roles.Admin, Roles.Operator, Roles.Reviewer, Roles.Viewer, NoRole];
     private static readonly string[] Readers = [Roles.Admin, Roles.Operator, Roles.Reviewer, Roles.Viewer];
     private static readonly string[] Writers = [Roles.Admin, Roles.Operator];
@@ -51,6 +54,10 @@ public sealed class AuthorizationMatrixTests(AppFactory factory) : IClassFixture
         ["GET /api/v1/audit"] = Auditors,
         ["GET /api/v1/audit/verify"] = Auditors,
         ["GET /api/v1/audit/export"] = Auditors,
+        ["POST /api/v1/servers/{id:guid}/agent-enrollments"] = Writers,
+        ["GET /api/v1/servers/{id:guid}/agent"] = Readers,
+        ["DELETE /api/v1/servers/{id:guid}/agent"] = Writers,
+        ["POST /api/v1/agents/enroll"] = [Anonymous, .. Everyone],
     };
 
     private static readonly Dictionary<string, string[]> PageMatrix = new()
@@ -79,7 +86,7 @@ public sealed class AuthorizationMatrixTests(AppFactory factory) : IClassFixture
     [Fact]
     public async Task EveryApiEndpoint_AnswersEachCallerAsTheMatrixSays()
     {
-        var callers = new Dictionary<string, HttpClient> { ["(anonymous)"] = factory.CreateApiClient(token: null) };
+        var callers = new Dictionary<string, HttpClient> { [Anonymous] = factory.CreateApiClient(token: null) };
         foreach (var role in Everyone)
         {
             callers[role] = (await factory.CreateUserAsync(role == NoRole ? [] : [role])).Api;
@@ -101,7 +108,7 @@ public sealed class AuthorizationMatrixTests(AppFactory factory) : IClassFixture
 
                 var response = await client.SendAsync(request);
                 var status = (int)response.StatusCode;
-                var expected = caller == "(anonymous)" ? "401" : allowed.Contains(caller) ? "not 401/403" : "403";
+                var expected = allowed.Contains(caller) ? "not 401/403" : caller == Anonymous ? "401" : "403";
                 var ok = expected switch
                 {
                     "401" => status == 401,

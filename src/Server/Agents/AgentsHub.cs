@@ -1,0 +1,93 @@
+using BackscatterConsole.Server.Audit;
+using BackscatterConsole.Server.Data;
+using BackscatterConsole.Shared.Agents;
+using BackscatterConsole.Shared.Audit;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace BackscatterConsole.Server.Agents;
+
+/// <summary>Agent intervals the hub hands out in <see cref="AgentWelcome"/>.</summary>
+public sealed class AgentOptions
+{
+    public const string Section = "Agents";
+
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan SnapshotInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Lifetime of an enrollment token when the request does not say.</summary>
+    public TimeSpan DefaultEnrollmentLifetime { get; set; } = TimeSpan.FromMinutes(60);
+}
+
+/// <summary>
+/// The hub agents connect to (<see cref="AgentHub.Path"/>). Every call is checked against the agent identity of the
+/// credential: an agent cannot speak for another agent or server.
+/// </summary>
+[Authorize(AuthenticationSchemes = AgentCredentialAuthenticationHandler.SchemeName)]
+internal sealed class AgentsHub(AppDbContext db, AgentPresence presence, AuditTrail audit, IOptions<AgentOptions> options, TimeProvider clock) : Hub
+{
+    public override async Task OnConnectedAsync()
+    {
+        var agentId = AgentId;
+        presence.Connected(agentId, Context);
+        var now = clock.GetUtcNow().UtcDateTime;
+        await db.Agents.Where(a => a.Id == agentId).ExecuteUpdateAsync(s => s.SetProperty(a => a.LastConnectedAt, now).SetProperty(a => a.LastSeenAt, now));
+        await base.OnConnectedAsync();
+    }
+
+    public override async Task OnDisconnectedAsync(Exception? exception)
+    {
+        presence.Disconnected(AgentId, Context.ConnectionId);
+        await base.OnDisconnectedAsync(exception);
+    }
+
+    /// <summary>First call after every (re)connect.</summary>
+    public async Task<AgentWelcome> Hello(AgentHello hello)
+    {
+        ArgumentNullException.ThrowIfNull(hello);
+        var agentId = AgentId;
+        if (hello.AgentId != agentId)
+        {
+            await audit.RecordAsync(new AuditEvent(AuditActions.AgentIdentityMismatch, "agent", agentId.ToString(), Detail: $"Agent {agentId} claimed to be agent {hello.AgentId}; disconnected.", ActorName: Context.User?.Identity?.Name), Context.ConnectionAborted);
+            Context.Abort();
+            throw new HubException("The agent id does not match the credential.");
+        }
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        await db.Agents.Where(a => a.Id == agentId).ExecuteUpdateAsync(s => s
+            .SetProperty(a => a.Version, Clip(hello.AgentVersion, 50))
+            .SetProperty(a => a.Connector, ConnectorName(hello.Connector))
+            .SetProperty(a => a.HostName, Clip(hello.HostName, 253))
+            .SetProperty(a => a.LastSeenAt, now));
+        return new AgentWelcome(options.Value.HeartbeatInterval, options.Value.SnapshotInterval);
+    }
+
+    /// <summary>Periodic liveness report.</summary>
+    public async Task Heartbeat(AgentHeartbeat heartbeat)
+    {
+        ArgumentNullException.ThrowIfNull(heartbeat);
+        var agentId = AgentId;
+        if (heartbeat.AgentId != agentId)
+        {
+            throw new HubException("The agent id does not match the credential.");
+        }
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        await db.Agents.Where(a => a.Id == agentId).ExecuteUpdateAsync(s => s.SetProperty(a => a.LastSeenAt, now));
+    }
+
+    private Guid AgentId => Guid.Parse(Context.User!.FindFirst(AgentCredentialAuthenticationHandler.AgentIdClaim)!.Value);
+
+    private static string Clip(string? value, int max) => string.IsNullOrEmpty(value) ? "unknown" : value.Length <= max ? value : value[..max];
+
+    internal static string ConnectorName(AgentConnectorKind kind) => kind switch
+    {
+        AgentConnectorKind.Postfix => "postfix",
+        AgentConnectorKind.Carbonio => "carbonio",
+        AgentConnectorKind.Zimbra => "zimbra",
+        _ => "mailenable",
+    };
+}

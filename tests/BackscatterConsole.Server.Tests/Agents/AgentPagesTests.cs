@@ -1,0 +1,46 @@
+using System.Net;
+using System.Net.Http.Json;
+using BackscatterConsole.Server.Tests.Infrastructure;
+using BackscatterConsole.Shared.Agents;
+using BackscatterConsole.Shared.Servers;
+using BackscatterConsole.Shared.Users;
+
+namespace BackscatterConsole.Server.Tests.Agents;
+
+public sealed class AgentPagesTests(AppFactory factory) : IClassFixture<AppFactory>
+{
+    [Fact]
+    public async Task AgentPage_CreateEnrollmentShowsTokenAndCommandOnce_RevokeNeedsAnAgent()
+    {
+        using var api = factory.CreateApiClient();
+        var server = await (await api.PostAsJsonAsync("/api/v1/servers", new { name = "ag-" + Guid.NewGuid().ToString("N")[..6], hostname = "mx.example.com", platform = "postfix" })).Content.ReadFromJsonAsync<ServerDto>();
+        using var session = await PortalSession.SignInAsync(factory, "admin", AppFactory.AdminPassword);
+
+        var created = await session.SubmitAsync($"/servers/{server!.Id}/agent", "create-enrollment", []);
+
+        Assert.Equal(HttpStatusCode.OK, created.StatusCode);
+        var page = await PortalSession.ParseAsync(created);
+        var token = page.QuerySelector("#enrollment-token")!.TextContent.Trim();
+        Assert.StartsWith("bsce_", token, StringComparison.Ordinal);
+        Assert.Contains($"--Agent:EnrollmentToken={token}", page.QuerySelector("#agent-command")!.TextContent, StringComparison.Ordinal);
+        Assert.Equal(AgentStatusDto.NeverConnected, page.QuerySelector("[data-testid=agent-status]")!.GetAttribute("data-status"));
+        Assert.Null(page.QuerySelector("[data-testid=revoke-agent]"));
+
+        var again = await session.GetPageAsync($"/servers/{server.Id}/agent");
+        Assert.Null(again.QuerySelector("[data-testid=enrollment-token]"));
+    }
+
+    [Fact]
+    public async Task AgentPage_AsViewer_ShowsStatusWithoutEnrollOrRevoke()
+    {
+        using var api = factory.CreateApiClient();
+        var server = await (await api.PostAsJsonAsync("/api/v1/servers", new { name = "agv-" + Guid.NewGuid().ToString("N")[..6], hostname = "mx.example.com", platform = "postfix" })).Content.ReadFromJsonAsync<ServerDto>();
+        using var viewer = await factory.CreateUserAsync(Roles.Viewer);
+        using var session = await PortalSession.SignInAsync(factory, viewer.UserName, viewer.Password);
+
+        var page = await session.GetPageAsync($"/servers/{server!.Id}/agent");
+
+        Assert.NotNull(page.QuerySelector("[data-testid=agent-status]"));
+        Assert.Null(page.QuerySelector("[data-testid=create-enrollment]"));
+    }
+}

@@ -1,0 +1,204 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using BackscatterConsole.Agent.Transport;
+using BackscatterConsole.Server.Data;
+using BackscatterConsole.Server.Tests.Infrastructure;
+using BackscatterConsole.Shared.Agents;
+using BackscatterConsole.Shared.Audit;
+using BackscatterConsole.Shared.Common;
+using BackscatterConsole.Shared.Servers;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace BackscatterConsole.Server.Tests.Agents;
+
+/// <summary>Enrollment, presence and revocation with the real server on Kestrel and the agent's own hub client.</summary>
+public sealed class AgentsTests : IAsyncLifetime
+{
+    private readonly AppFactory _factory = new();
+    private HttpClient _api = default!;
+    private Uri _baseAddress = default!;
+
+    public Task InitializeAsync()
+    {
+        _factory.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
+        _factory.StartServer();
+        _baseAddress = new Uri(_factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        _api = new HttpClient { BaseAddress = _baseAddress };
+        _api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AppFactory.AdminToken);
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task Enrollment_TokenWorksOnceAndOnlyWhileValid()
+    {
+        var server = await CreateServerAsync();
+        var created = await _api.PostAsJsonAsync($"/api/v1/servers/{server.Id}/agent-enrollments", new { expiresInMinutes = 30 });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var enrollment = (await created.Content.ReadFromJsonAsync<AgentEnrollmentDto>())!;
+        Assert.StartsWith("bsce_", enrollment.Token, StringComparison.Ordinal);
+        Assert.InRange(enrollment.ExpiresAt, DateTime.UtcNow.AddMinutes(29), DateTime.UtcNow.AddMinutes(31));
+
+        using var anonymous = new HttpClient { BaseAddress = _baseAddress };
+        var first = await anonymous.PostAsJsonAsync(AgentHub.EnrollPath, Request(enrollment.Token));
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        var response = (await first.Content.ReadFromJsonAsync<EnrollmentResponse>())!;
+        Assert.Equal(server.Id, response.ServerId);
+        Assert.Equal(AgentHub.Path, response.HubPath);
+        Assert.StartsWith("bsca_", response.Credential, StringComparison.Ordinal);
+
+        var reused = await anonymous.PostAsJsonAsync(AgentHub.EnrollPath, Request(enrollment.Token));
+        var forged = await anonymous.PostAsJsonAsync(AgentHub.EnrollPath, Request("bsce_" + new string('x', 43)));
+        Assert.Equal(HttpStatusCode.Unauthorized, reused.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, forged.StatusCode);
+        Assert.Equal(await reused.Content.ReadFromJsonAsync<ProblemBody>() is { } a ? a.Detail : null, (await forged.Content.ReadFromJsonAsync<ProblemBody>())!.Detail);
+
+        var status = await _api.GetFromJsonAsync<AgentStatusDto>($"/api/v1/servers/{server.Id}/agent");
+        Assert.Equal(AgentStatusDto.NeverConnected, status!.Status);
+        Assert.Equal(response.AgentId, status.AgentId);
+        Assert.Equal("postfix", status.Connector);
+
+        var audit = await _api.GetFromJsonAsync<PagedResult<AuditEntryDto>>("/api/v1/audit?objectType=agent");
+        Assert.Contains(audit!.Items, e => e.Action == AuditActions.AgentEnrolled);
+        Assert.Equal(2, audit.Items.Count(e => e.Action == AuditActions.AgentEnrollmentRefused));
+    }
+
+    [Fact]
+    public async Task Enrollment_ExpiredToken_IsRefused()
+    {
+        var server = await CreateServerAsync();
+        var enrollment = (await (await _api.PostAsJsonAsync($"/api/v1/servers/{server.Id}/agent-enrollments", new { })).Content.ReadFromJsonAsync<AgentEnrollmentDto>())!;
+        await using (var scope = _factory.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            await db.AgentEnrollments.Where(e => e.ServerId == server.Id).ExecuteUpdateAsync(s => s.SetProperty(e => e.ExpiresAt, DateTime.UtcNow.AddSeconds(-1)));
+        }
+
+        using var anonymous = new HttpClient { BaseAddress = _baseAddress };
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsJsonAsync(AgentHub.EnrollPath, Request(enrollment.Token))).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await anonymous.PostAsJsonAsync(AgentHub.EnrollPath, new { token = "", hostName = "", connector = "postfix", agentVersion = "" })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await _api.PostAsJsonAsync($"/api/v1/servers/{server.Id}/agent-enrollments", new { expiresInMinutes = 1 })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _api.PostAsJsonAsync($"/api/v1/servers/{Guid.NewGuid()}/agent-enrollments", new { })).StatusCode);
+    }
+
+    [Fact]
+    public async Task Hub_AgentSaysHelloAndIsOnline_RevocationDisconnectsItAtOnce()
+    {
+        var server = await CreateServerAsync();
+        var enrolled = await EnrollAsync(server.Id);
+        await using var client = Client(enrolled.Credential);
+        await client.StartAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        await client.WaitForConnectedAsync(timeout.Token);
+
+        var welcome = await client.InvokeAsync<AgentWelcome>(AgentHub.Server.Hello, [new AgentHello(enrolled.AgentId, "1.2.3", AgentConnectorKind.Postfix, "mx1.example.com", [])], timeout.Token);
+        await client.InvokeAsync<object>(AgentHub.Server.Heartbeat, [new AgentHeartbeat(enrolled.AgentId, DateTimeOffset.UtcNow, null)], timeout.Token);
+
+        Assert.Equal(TimeSpan.FromSeconds(30), welcome!.HeartbeatInterval);
+        var online = await _api.GetFromJsonAsync<AgentStatusDto>($"/api/v1/servers/{server.Id}/agent");
+        Assert.Equal(AgentStatusDto.Online, online!.Status);
+        Assert.Equal("1.2.3", online.Version);
+        Assert.Equal("mx1.example.com", online.HostName);
+        Assert.NotNull(online.LastSeenAt);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await _api.DeleteAsync($"/api/v1/servers/{server.Id}/agent")).StatusCode);
+
+        await WaitUntilAsync(() => client.State != HubClientState.Connected, timeout.Token);
+        var offline = await _api.GetFromJsonAsync<AgentStatusDto>($"/api/v1/servers/{server.Id}/agent");
+        Assert.Equal(AgentStatusDto.NeverConnected, offline!.Status);
+        Assert.Null(offline.AgentId);
+
+        // The client keeps retrying, and every attempt is refused: the credential is dead.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.NotEqual(HubClientState.Connected, client.State);
+        Assert.Equal(HttpStatusCode.NotFound, (await _api.DeleteAsync($"/api/v1/servers/{server.Id}/agent")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Hub_AgentClaimingAnotherIdentity_IsDisconnectedAndAudited()
+    {
+        var server = await CreateServerAsync();
+        var enrolled = await EnrollAsync(server.Id);
+        await using var client = Client(enrolled.Credential);
+        await client.StartAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        await client.WaitForConnectedAsync(timeout.Token);
+
+        await Assert.ThrowsAnyAsync<Exception>(() => client.InvokeAsync<AgentWelcome>(AgentHub.Server.Hello, [new AgentHello(Guid.NewGuid(), "1.0", AgentConnectorKind.Postfix, "evil", [])], timeout.Token));
+
+        var audit = await _api.GetFromJsonAsync<PagedResult<AuditEntryDto>>($"/api/v1/audit?action={AuditActions.AgentIdentityMismatch}");
+        Assert.Single(audit!.Items);
+    }
+
+    [Fact]
+    public async Task Hub_ForgedCredential_CannotConnect()
+    {
+        await using var client = Client("bsca_" + new string('y', 43));
+        await client.StartAsync();
+        await Task.Delay(TimeSpan.FromSeconds(2));
+
+        Assert.NotEqual(HubClientState.Connected, client.State);
+        Assert.Contains("401", client.LastError ?? string.Empty, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Enrollment_OfASecondAgent_RetiresAndDisconnectsTheFirst()
+    {
+        var server = await CreateServerAsync();
+        var first = await EnrollAsync(server.Id);
+        await using var client = Client(first.Credential);
+        await client.StartAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        await client.WaitForConnectedAsync(timeout.Token);
+
+        var second = await EnrollAsync(server.Id);
+
+        await WaitUntilAsync(() => client.State != HubClientState.Connected, timeout.Token);
+        var status = await _api.GetFromJsonAsync<AgentStatusDto>($"/api/v1/servers/{server.Id}/agent");
+        Assert.Equal(second.AgentId, status!.AgentId);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _api.Dispose();
+        await _factory.DisposeAsync();
+    }
+
+    private static EnrollmentRequest Request(string token) => new(token, "mx1.example.com", AgentConnectorKind.Postfix, "1.0.0", "Debian 12");
+
+    private HubClient Client(string credential) => new(new HubClientOptions
+    {
+        HubUrl = new Uri(_baseAddress, AgentHub.Path),
+        AccessTokenProvider = _ => ValueTask.FromResult<string?>(credential),
+        InitialReconnectDelay = TimeSpan.FromMilliseconds(200),
+        MaxReconnectDelay = TimeSpan.FromSeconds(1),
+    });
+
+    private async Task<ServerDto> CreateServerAsync()
+    {
+        var response = await _api.PostAsJsonAsync("/api/v1/servers", new { name = "agent-" + Guid.NewGuid().ToString("N")[..6], hostname = "mx1.example.com", platform = "postfix" });
+        return (await response.Content.ReadFromJsonAsync<ServerDto>())!;
+    }
+
+    private async Task<EnrollmentResponse> EnrollAsync(Guid serverId)
+    {
+        var enrollment = (await (await _api.PostAsJsonAsync($"/api/v1/servers/{serverId}/agent-enrollments", new { })).Content.ReadFromJsonAsync<AgentEnrollmentDto>())!;
+        using var anonymous = new HttpClient { BaseAddress = _baseAddress };
+        var response = await anonymous.PostAsJsonAsync(AgentHub.EnrollPath, Request(enrollment.Token));
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<EnrollmentResponse>())!;
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, CancellationToken cancellationToken)
+    {
+        while (!condition())
+        {
+            await Task.Delay(50, cancellationToken);
+        }
+    }
+
+    private sealed record ProblemBody(string? Title, string? Detail);
+}
