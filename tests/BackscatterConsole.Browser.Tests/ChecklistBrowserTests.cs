@@ -72,6 +72,16 @@ public sealed class ChecklistBrowserTests(PortalFixture portal) : IClassFixture<
         // Evidence opens in place and the fix has a copy button.
         await serverPage.ClickAsync("tr[data-check-source=probe][data-check-id='smtp.unknown-recipient'] summary");
         Assert.Contains("550 5.1.1", await serverPage.InnerTextAsync("tr[data-check-source=probe][data-check-id='smtp.unknown-recipient'] pre.evidence"), StringComparison.Ordinal);
+
+        // The settings form in the browser: pasted postconf -n with a stray prompt line, stored, the ignored line listed back.
+        await serverPage.ClickAsync("[data-testid=settings-snapshot]");
+        await serverPage.FillAsync("#text", "root@mx:~# postconf -n\nlocal_recipient_maps =\nsmtpd_reject_unlisted_recipient = no\nsoft_bounce = yes");
+        await serverPage.ClickAsync("[data-testid=save-snapshot]");
+        await serverPage.WaitForSelectorAsync("[data-testid=flash]");
+        Assert.Contains("root@mx:~# postconf -n", await serverPage.InnerTextAsync("[data-testid=ignored-lines]"), StringComparison.Ordinal);
+        Assert.Contains("soft_bounce", await serverPage.InnerTextAsync("[data-testid=latest-snapshot]"), StringComparison.Ordinal);
+        await portal.ScreenshotAsync(serverPage, "14-settings-snapshot");
+
         Assert.Empty(errors);
         Assert.DoesNotContain(mta.Received, l => l.StartsWith("DATA", StringComparison.OrdinalIgnoreCase));
     }

@@ -113,9 +113,11 @@
     .configureLogging(signalR.LogLevel.Warning)
     .build();
   connection.on("scanQueued", onEvent);
-  connection.on("scanProgress", onEvent);
   connection.on("scanCompleted", onEvent);
   connection.on("jobUpdated", onEvent);
+  if (kind !== "fleet") {
+    connection.on("scanProgress", onEvent);
+  }
   connection.onreconnected(function () {
     subscribe().then(refresh);
   });

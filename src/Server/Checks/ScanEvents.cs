@@ -50,18 +50,22 @@ internal sealed class StatusHub : Hub
 
 internal sealed class SignalRScanEvents(IHubContext<StatusHub> hub, ILogger<SignalRScanEvents> logger) : IScanEvents
 {
-    public Task QueuedAsync(ScanQueuedEvent e) => SendAsync("scanQueued", e.ScanId, e.ServerId, e);
+    public Task QueuedAsync(ScanQueuedEvent e) => SendAsync("scanQueued", e.ScanId, e.ServerId, e, toFleet: true);
 
-    public Task ProgressAsync(ScanProgressEvent e) => SendAsync("scanProgress", e.ScanId, e.ServerId, e);
+    // Progress carries every result with its evidence; the fleet list only needs to know when scans start and end.
+    public Task ProgressAsync(ScanProgressEvent e) => SendAsync("scanProgress", e.ScanId, e.ServerId, e, toFleet: false);
 
-    public Task CompletedAsync(ScanCompletedEvent e) => SendAsync("scanCompleted", e.ScanId, e.ServerId, e);
+    public Task CompletedAsync(ScanCompletedEvent e) => SendAsync("scanCompleted", e.ScanId, e.ServerId, e, toFleet: true);
 
-    private async Task SendAsync(string method, Guid scanId, Guid serverId, object payload)
+    private async Task SendAsync(string method, Guid scanId, Guid serverId, object payload, bool toFleet)
     {
         try
         {
             // SignalR does not de-duplicate across groups: a connection in two matching groups gets the event twice (documented in the README).
-            await hub.Clients.Groups([StatusHub.ScanGroup(scanId), StatusHub.ServerGroup(serverId), StatusHub.FleetGroup]).SendAsync(method, payload);
+            string[] groups = toFleet
+                ? [StatusHub.ScanGroup(scanId), StatusHub.ServerGroup(serverId), StatusHub.FleetGroup]
+                : [StatusHub.ScanGroup(scanId), StatusHub.ServerGroup(serverId)];
+            await hub.Clients.Groups(groups).SendAsync(method, payload);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

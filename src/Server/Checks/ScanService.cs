@@ -157,7 +157,14 @@ internal sealed class ScanService(
     public async Task<ScanDto?> GetAsync(Guid scanId, CancellationToken cancellationToken)
     {
         var scan = await db.Scans.AsNoTracking().Include(s => s.Results).Include(s => s.Server).AsSplitQuery().SingleOrDefaultAsync(s => s.Id == scanId, cancellationToken);
-        return scan is null ? null : ScanMapping.ToDto(scan, scan.Server?.Name ?? string.Empty);
+        if (scan is null)
+        {
+            return null;
+        }
+
+        // A running scan has no stored score yet; the score of the results so far lets the page show a provisional one.
+        var dto = ScanMapping.ToDto(scan, scan.Server?.Name ?? string.Empty);
+        return dto.RiskScore is null && dto.Results.Count > 0 ? dto with { RiskScore = RiskScore.Score(dto.Results.Select(ScanMapping.ToCheck)) } : dto;
     }
 
     public async Task<OperationResult<PagedResult<ScanSummaryDto>>> ListAsync(Guid serverId, int page, int pageSize, CancellationToken cancellationToken)

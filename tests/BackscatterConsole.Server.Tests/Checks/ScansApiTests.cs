@@ -236,6 +236,22 @@ public sealed class ScansApiTests(AppFactory factory) : IClassFixture<AppFactory
     }
 
     [Fact]
+    public async Task Hub_FleetSubscriber_GetsQueuedAndCompletedButNoPerCheckProgress()
+    {
+        var server = await ScanApi.CreateServerAsync(_api);
+        using var viewer = await factory.CreateUserAsync("Viewer");
+        await using var hub = await SignalRTestClient.ConnectAsync(factory, viewer.Token);
+        await hub.InvokeAsync("SubscribeFleet");
+
+        var id = (await ScanApi.StartAsync(_api, server.Id)).ToString();
+        await hub.WaitForAsync("scanQueued", e => e.GetProperty("scanId").GetString() == id, TimeSpan.FromSeconds(10));
+        var completed = await hub.WaitForAsync("scanCompleted", e => e.GetProperty("scanId").GetString() == id, TimeSpan.FromSeconds(30));
+
+        Assert.Equal("completed", completed.GetProperty("status").GetString());
+        Assert.DoesNotContain(hub.Received.Concat(hub.Pending), m => m.TryGetProperty("target", out var target) && target.GetString() == "scanProgress");
+    }
+
+    [Fact]
     public async Task Hub_WithoutToken_IsRefused()
     {
         var exception = await Assert.ThrowsAnyAsync<Exception>(() => SignalRTestClient.ConnectAsync(factory, "bsc_wrong_token"));
