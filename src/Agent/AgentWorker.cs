@@ -20,6 +20,7 @@ public sealed partial class AgentWorker(
     IMailConnector connector,
     EnrollmentClient enrollment,
     TimeProvider clock,
+    IHostApplicationLifetime lifetime,
     ILoggerFactory loggers) : BackgroundService
 {
     private readonly AgentOptions _options = options.Value;
@@ -40,7 +41,12 @@ public sealed partial class AgentWorker(
         catch (EnrollmentException exception)
         {
             LogCannotStart(exception.Message);
-            throw;
+
+            // Stopping with a non-zero code lets systemd or the service manager show the agent as failed, not finished;
+            // retrying would only present the same refused token again.
+            Environment.ExitCode = 3;
+            lifetime.StopApplication();
+            return;
         }
 
         var state = new StateDirectory(_options.StateDirectory);

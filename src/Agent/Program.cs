@@ -1,5 +1,26 @@
 using BackscatterConsole.Agent;
+using BackscatterConsole.Agent.Configuration;
+using Microsoft.Extensions.Options;
 
 var builder = Host.CreateApplicationBuilder(args);
 builder.AddAgent();
-await builder.Build().RunAsync().ConfigureAwait(false);
+using var host = builder.Build();
+
+// Validate before the host starts so a configuration mistake prints the offending keys, not a stack trace.
+try
+{
+    _ = host.Services.GetRequiredService<IOptions<AgentOptions>>().Value;
+}
+catch (OptionsValidationException exception)
+{
+    await Console.Error.WriteLineAsync("backscatter-agent: the configuration is not valid:").ConfigureAwait(false);
+    foreach (var failure in exception.Failures)
+    {
+        await Console.Error.WriteLineAsync("  - " + failure).ConfigureAwait(false);
+    }
+
+    return 2;
+}
+
+await host.RunAsync().ConfigureAwait(false);
+return Environment.ExitCode;

@@ -18,6 +18,11 @@ public sealed class FakeProv : IDisposable
         args = sys.argv[1:]
         with open(os.path.join(here, 'calls.jsonl'), 'a') as log:
             log.write(json.dumps([program] + args) + '\n')
+        hang = os.path.join(here, 'hang-once-' + program)
+        if os.path.exists(hang):
+            os.remove(hang)
+            import time
+            time.sleep(300)
         if os.path.exists(os.path.join(here, 'fail-' + program)):
             print(program + ': simulated failure', file=sys.stderr)
             sys.exit(1)
@@ -116,6 +121,9 @@ public sealed class FakeProv : IDisposable
 
     /// <summary>Makes every later call of <paramref name="program"/> fail with exit code 1.</summary>
     public void FailFrom(string program) => File.WriteAllText(_directory.Combine("fail-" + program), string.Empty);
+
+    /// <summary>Makes the next call of <paramref name="program"/> hang for five minutes (a stuck MTA restart).</summary>
+    public void HangOnce(string program) => File.WriteAllText(_directory.Combine("hang-once-" + program), string.Empty);
 
     public void Dispose() => _directory.Dispose();
 }
