@@ -2,7 +2,9 @@ using BackscatterConsole.Agent;
 using BackscatterConsole.Agent.Configuration;
 using Microsoft.Extensions.Options;
 
-var builder = Host.CreateApplicationBuilder(args);
+// appsettings.json is read from beside the program, not from the working directory: a service manager starts the agent
+// wherever it likes (a Windows service starts in System32).
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.AddAgent();
 using var host = builder.Build();
 
