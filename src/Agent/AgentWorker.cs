@@ -51,6 +51,9 @@ public sealed partial class AgentWorker(
 
         var state = new StateDirectory(_options.StateDirectory);
         var journal = new JobJournal(state);
+
+        // A job id the console could still redeliver must stay answerable; a month is far beyond any job expiry.
+        journal.Prune(clock.GetUtcNow().AddDays(-30));
         var jobs = new JobRunner(connector, journal, clock, _options.OutputLimitCharacters);
         await using var hub = new HubClient(
             new HubClientOptions

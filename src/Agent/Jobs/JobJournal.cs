@@ -81,5 +81,18 @@ public sealed class JobJournal(StateDirectory state)
             .Select(t => JsonSerializer.Deserialize<JobJournalEntry>(t!, Json)!)
             .ToArray();
 
+    /// <summary>Deletes journals of jobs that finished before <paramref name="finishedBefore"/>; unfinished ones are always kept.</summary>
+    public int Prune(DateTimeOffset finishedBefore)
+    {
+        var removed = 0;
+        foreach (var entry in All().Where(e => e.Completion is { } done && done.FinishedAt < finishedBefore))
+        {
+            File.Delete(Path.Combine(state.Path, FileOf(entry.Job.JobId)));
+            removed++;
+        }
+
+        return removed;
+    }
+
     private static string FileOf(Guid jobId) => Path.Combine(Folder, jobId.ToString("N") + ".json");
 }
