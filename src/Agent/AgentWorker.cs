@@ -201,6 +201,16 @@ public sealed partial class AgentWorker(
             // The outcome is journaled and listed in the next hello.
             LogStepNotSent("completion", exception.Message);
         }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            // Nothing may end a job silently: the console hears that it failed and why.
+            LogJobCrashed(job.JobId, exception.Message);
+            var completion = new JobCompletion(job.JobId, AgentJobState.Failed, [], "The agent could not run the job: " + exception.Message, clock.GetUtcNow());
+            if (hub.State == HubClientState.Connected)
+            {
+                await hub.SendAsync(AgentHub.Server.ReportJobCompleted, [completion], stoppingToken).ConfigureAwait(false);
+            }
+        }
     }
 
     private async Task ReportSnapshotAsync(AgentIdentity identity, HubClient hub, CancellationToken cancellationToken)
@@ -224,6 +234,9 @@ public sealed partial class AgentWorker(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} ended {State}.")]
     private partial void LogJobFinished(Guid jobId, AgentJobState state);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId} could not run: {Error}")]
+    private partial void LogJobCrashed(Guid jobId, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Heartbeat not sent: {Error}")]
     private partial void LogHeartbeatFailed(string error);

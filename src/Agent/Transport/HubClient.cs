@@ -537,7 +537,7 @@ public sealed class HubClient : IAsyncDisposable
 
         public async Task<byte[]?> ReadRecordAsync(ClientWebSocket socket, CancellationToken cancellationToken)
         {
-            var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+            var buffer = ArrayPool<byte>.Shared.Rent(4 * 1024);
             try
             {
                 while (_ready.Count == 0)

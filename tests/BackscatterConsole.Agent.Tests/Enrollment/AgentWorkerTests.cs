@@ -120,6 +120,31 @@ public sealed class AgentWorkerTests : IDisposable
     }
 
     [Fact]
+    public async Task Agent_CredentialRevokedWhileConnected_IsDisconnectedKeepsRetryingAndReturnsWhenAllowed()
+    {
+        var log = new ConsoleLog();
+        await using var console = await FakeConsole.StartAsync(log);
+        using var agent = Agent(console.Port, new Dictionary<string, string?> { ["Agent:MaxReconnectDelay"] = "00:00:01" });
+        await agent.StartAsync();
+        await Eventually(() => log.Hellos.Count == 1, "the agent said hello");
+
+        log.Revoked = true;
+        foreach (var context in log.Contexts.Values)
+        {
+            context.Abort();
+        }
+
+        var attempts = Volatile.Read(ref log.ConnectAttempts);
+        await Eventually(() => Volatile.Read(ref log.ConnectAttempts) >= attempts + 3, "the refused agent kept retrying");
+        Assert.Single(log.Hellos);
+        Assert.True(log.Contexts.IsEmpty);
+
+        log.Revoked = false;
+        await Eventually(() => log.Hellos.Count == 2, "the agent came back once allowed again");
+        await agent.StopAsync();
+    }
+
+    [Fact]
     public async Task Start_InvalidConfiguration_FailsNamingEveryBadKey()
     {
         using var agent = Agent(1, new Dictionary<string, string?>

@@ -235,6 +235,20 @@ public sealed class JobRunnerTests : IDisposable
         Assert.NotNull(journal.Load(unfinished.JobId));
     }
 
+    [Fact]
+    public void All_UnreadableJournalFile_IsSetAsideAndOthersStillLoad()
+    {
+        var journal = new JobJournal(new StateDirectory(_state.Path));
+        var good = FixUnknownRecipients();
+        journal.Save(new JobJournalEntry(good, JobPhase.Planning, null, [], [], null, 1, null));
+        File.WriteAllText(Path.Combine(_state.Path, "jobs", "broken.json"), "{ not json");
+
+        var entries = journal.All();
+
+        Assert.Equal(good.JobId, Assert.Single(entries).Job.JobId);
+        Assert.True(File.Exists(Path.Combine(_state.Path, "jobs", "broken.json.unreadable")));
+    }
+
     /// <summary>Wraps a real connector to count applies, fail one, or simulate the agent being stopped in the middle of one.</summary>
     private sealed class FaultyConnector(IMailConnector inner) : IMailConnector
     {

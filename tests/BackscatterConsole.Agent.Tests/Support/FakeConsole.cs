@@ -23,6 +23,12 @@ public sealed class ConsoleLog
 
     public bool TokenSpent;
 
+    public volatile bool Revoked;
+
+    public int ConnectAttempts;
+
+    public ConcurrentDictionary<string, HubCallerContext> Contexts { get; } = new();
+
     public ConcurrentQueue<EnrollmentRequest> EnrollmentRequests { get; } = new();
 
     public ConcurrentQueue<string> Connections { get; } = new();
@@ -43,14 +49,22 @@ public sealed class FakeAgentsHub(ConsoleLog log) : Hub
 {
     public override Task OnConnectedAsync()
     {
-        if (Context.GetHttpContext()!.Request.Query["access_token"] != log.Credential)
+        Interlocked.Increment(ref log.ConnectAttempts);
+        if (log.Revoked || Context.GetHttpContext()!.Request.Query["access_token"] != log.Credential)
         {
             Context.Abort();
             return Task.CompletedTask;
         }
 
         log.Connections.Enqueue(Context.ConnectionId);
+        log.Contexts[Context.ConnectionId] = Context;
         return base.OnConnectedAsync();
+    }
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        log.Contexts.TryRemove(Context.ConnectionId, out _);
+        return base.OnDisconnectedAsync(exception);
     }
 
     public AgentWelcome Hello(AgentHello hello)
