@@ -12,8 +12,8 @@ namespace BackscatterConsole.Agent;
 /// <summary>
 /// The agent's main loop: enroll (or reuse the stored credential), roll back jobs a crash left unfinished, connect to the
 /// agents hub for good, say hello on every connect, report heartbeats and snapshots, and run dispatched jobs one at a time.
-/// Step events are sent as they happen; when the connection is down they are lost, but the job's outcome is journaled and
-/// listed in the next hello, so the console always learns the final state.
+/// Step events are sent as they happen; while the connection is down they wait in an in-memory outbox and follow the next
+/// hello. The job's outcome is also journaled and listed in every hello, so even an agent restart cannot lose it.
 /// </summary>
 public sealed partial class AgentWorker(
     IOptions<AgentOptions> options,
@@ -25,7 +25,11 @@ public sealed partial class AgentWorker(
 {
     private readonly AgentOptions _options = options.Value;
     private readonly ILogger _logger = loggers.CreateLogger<AgentWorker>();
+    private const int OutboxLimit = 10_000;
+
     private readonly SemaphoreSlim _oneJobAtATime = new(1, 1);
+    private readonly SemaphoreSlim _reportOrder = new(1, 1);
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(string Method, object Payload)> _outbox = new();
     private TimeSpan _heartbeatInterval = options.Value.HeartbeatInterval;
     private TimeSpan _snapshotInterval = options.Value.SnapshotInterval;
     private Guid? _runningJob;
@@ -64,22 +68,8 @@ public sealed partial class AgentWorker(
             },
             loggers.CreateLogger<HubClient>());
 
-        async Task SendStepAsync(JobStepEvent step, CancellationToken cancellationToken)
-        {
-            if (hub.State != HubClientState.Connected)
-            {
-                return;
-            }
-
-            try
-            {
-                await hub.SendAsync(AgentHub.Server.ReportJobStep, [step], cancellationToken).ConfigureAwait(false);
-            }
-            catch (IOException exception)
-            {
-                LogStepNotSent(step.Name, exception.Message);
-            }
-        }
+        Task SendStepAsync(JobStepEvent step, CancellationToken cancellationToken) =>
+            ReportAsync(hub, AgentHub.Server.ReportJobStep, step, cancellationToken);
 
         // Jobs interrupted by a crash are finished (rolled back) before anything new runs.
         await _oneJobAtATime.WaitAsync(stoppingToken).ConfigureAwait(false);
@@ -123,6 +113,7 @@ public sealed partial class AgentWorker(
                 _snapshotInterval = welcome.SnapshotInterval > TimeSpan.Zero ? welcome.SnapshotInterval : _snapshotInterval;
             }
 
+            await FlushAsync(hub, cancellationToken).ConfigureAwait(false);
             await ReportSnapshotAsync(identity, hub, cancellationToken).ConfigureAwait(false);
         };
 
@@ -166,6 +157,7 @@ public sealed partial class AgentWorker(
     public override void Dispose()
     {
         _oneJobAtATime.Dispose();
+        _reportOrder.Dispose();
         base.Dispose();
     }
 
@@ -187,29 +179,65 @@ public sealed partial class AgentWorker(
             }
 
             LogJobFinished(job.JobId, completion.State);
-            if (hub.State == HubClientState.Connected)
-            {
-                await hub.SendAsync(AgentHub.Server.ReportJobCompleted, [completion], stoppingToken).ConfigureAwait(false);
-            }
+            await ReportAsync(hub, AgentHub.Server.ReportJobCompleted, completion, stoppingToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // Shutting down mid-job: the journal makes the next start roll the job back.
-        }
-        catch (IOException exception)
-        {
-            // The outcome is journaled and listed in the next hello.
-            LogStepNotSent("completion", exception.Message);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
             // Nothing may end a job silently: the console hears that it failed and why.
             LogJobCrashed(job.JobId, exception.Message);
             var completion = new JobCompletion(job.JobId, AgentJobState.Failed, [], "The agent could not run the job: " + exception.Message, clock.GetUtcNow());
-            if (hub.State == HubClientState.Connected)
+            await ReportAsync(hub, AgentHub.Server.ReportJobCompleted, completion, stoppingToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Queues a report and sends everything queued, in order, while connected. Step events and completions produced while
+    /// the console is unreachable (a restart mid-job) are delivered after the reconnect instead of being lost; the oldest
+    /// are dropped beyond <see cref="OutboxLimit"/>, and the journal still answers for every job's final state.
+    /// </summary>
+    private async Task ReportAsync(HubClient hub, string method, object payload, CancellationToken cancellationToken)
+    {
+        _outbox.Enqueue((method, payload));
+        while (_outbox.Count > OutboxLimit && _outbox.TryDequeue(out _))
+        {
+            LogOutboxFull(OutboxLimit);
+        }
+
+        await FlushAsync(hub, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task FlushAsync(HubClient hub, CancellationToken cancellationToken)
+    {
+        if (hub.State != HubClientState.Connected)
+        {
+            return;
+        }
+
+        await _reportOrder.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            while (_outbox.TryPeek(out var report))
             {
-                await hub.SendAsync(AgentHub.Server.ReportJobCompleted, [completion], stoppingToken).ConfigureAwait(false);
+                try
+                {
+                    await hub.SendAsync(report.Method, [report.Payload], cancellationToken).ConfigureAwait(false);
+                }
+                catch (IOException exception)
+                {
+                    LogStepNotSent(report.Method, exception.Message);
+                    return;
+                }
+
+                _outbox.TryDequeue(out _);
             }
+        }
+        finally
+        {
+            _reportOrder.Release();
         }
     }
 
@@ -237,6 +265,9 @@ public sealed partial class AgentWorker(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId} could not run: {Error}")]
     private partial void LogJobCrashed(Guid jobId, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "More than {Limit} reports are waiting for the console; the oldest was dropped.")]
+    private partial void LogOutboxFull(int limit);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Heartbeat not sent: {Error}")]
     private partial void LogHeartbeatFailed(string error);

@@ -182,8 +182,11 @@ public sealed class HubClient : IAsyncDisposable
             }
             catch (Exception exception) when (exception is WebSocketException or IOException or HubException or JsonException or OperationCanceledException or System.Net.Http.HttpRequestException)
             {
-                LastError = exception.Message;
-                _logger.LogWarning("Hub connection to {Hub} failed or dropped: {Error}", _options.HubUrl, exception.Message);
+                if (!stopping.IsCancellationRequested)
+                {
+                    LastError = exception.Message;
+                    _logger.LogWarning("Hub connection to {Hub} failed or dropped: {Error}", _options.HubUrl, exception.Message);
+                }
             }
             finally
             {

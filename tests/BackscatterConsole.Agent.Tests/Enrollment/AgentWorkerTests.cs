@@ -9,6 +9,7 @@ using Microsoft.Extensions.Options;
 
 namespace BackscatterConsole.Agent.Tests.Enrollment;
 
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class AgentWorkerTests : IDisposable
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
@@ -142,6 +143,41 @@ public sealed class AgentWorkerTests : IDisposable
         log.Revoked = false;
         await Eventually(() => log.Hellos.Count == 2, "the agent came back once allowed again");
         await agent.StopAsync();
+    }
+
+    [Fact]
+    public async Task Agent_ConsoleRestartedMidJob_DeliversMissedStepsAndCompletionAfterReconnect()
+    {
+        var log = new ConsoleLog();
+        var console = await FakeConsole.StartAsync(log);
+        var port = console.Port;
+        var slowPostfix = _state.Combine("postfix-slow-reload");
+        await File.WriteAllTextAsync(slowPostfix, "#!/bin/sh\ncase \"$3\" in reload) sleep 3 ;; esac\nexit 0\n");
+        File.SetUnixFileMode(slowPostfix, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        using var agent = Agent(port, new Dictionary<string, string?>
+        {
+            ["Agent:Postfix:PostfixPath"] = slowPostfix,
+            ["Agent:StateDirectory"] = _state.Combine("state"),
+            ["Agent:MaxReconnectDelay"] = "00:00:01",
+        });
+        await agent.StartAsync();
+        await Eventually(() => !log.Hellos.IsEmpty, "the agent said hello");
+        var job = new JobDispatch(Guid.NewGuid(), ConsoleLog.ServerId, [new SettingChange("smtpd_reject_unlisted_recipient", SettingOperation.Set, "yes")], false, DateTimeOffset.UtcNow.AddMinutes(5));
+        await console.Services.GetRequiredService<IHubContext<FakeAgentsHub>>().Clients.All.SendAsync(AgentHub.Agent.DispatchJob, job);
+        await Eventually(() => log.Steps.Any(s => s.Name == "reload" && s.State == JobStepState.Running), "the reload started");
+
+        await console.DisposeAsync();
+        await Task.Delay(TimeSpan.FromSeconds(4));
+        await using var restarted = await FakeConsole.StartAsync(log, port);
+        await Eventually(() => !log.Completions.IsEmpty, "the completion arrived after the console came back");
+        await agent.StopAsync();
+
+        Assert.Equal(AgentJobState.Succeeded, log.Completions.Single().State);
+        Assert.Contains(log.Steps, s => s.Name == "reload" && s.State == JobStepState.Succeeded);
+        Assert.Contains(log.Steps, s => s.Name == "verify" && s.State == JobStepState.Succeeded);
+        var finals = log.Steps.Where(s => s.JobId == job.JobId && s.State != JobStepState.Running).Select(s => s.Sequence).ToArray();
+        Assert.Equal(finals.Distinct().Count(), finals.Length);
+        Assert.Equal("yes", _postfix.Postconf("smtpd_reject_unlisted_recipient"));
     }
 
     [Fact]

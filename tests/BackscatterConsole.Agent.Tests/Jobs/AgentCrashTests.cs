@@ -109,6 +109,9 @@ public sealed class AgentCrashTests : IDisposable
         Assert.Equal("no", _postfix.Postconf("smtpd_reject_unlisted_recipient"));
         Assert.Equal(string.Empty, _postfix.Postconf("local_recipient_maps"));
 
+        // The rollback ran before the agent connected; its steps follow the hello.
+        await Eventually(() => log.Steps.Any(s => s.Name == "verify rollback" && s.State == JobStepState.Succeeded), "the rollback steps arrived", second);
+
         // The console, not knowing, dispatches the job again: it is reported, never re-applied.
         var stepsBefore = log.Steps.Count;
         await hub.Clients.All.SendAsync(AgentHub.Agent.DispatchJob, job);

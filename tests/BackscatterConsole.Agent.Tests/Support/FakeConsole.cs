@@ -102,6 +102,6 @@ public static class FakeConsole
         app.MapHub<FakeAgentsHub>(AgentHub.Path);
     }
 
-    public static Task<TestHubServer> StartAsync(ConsoleLog log) =>
-        TestHubServer.StartAsync(configure: services => services.AddSingleton(log), map: app => Map(app, log));
+    public static Task<TestHubServer> StartAsync(ConsoleLog log, int port = 0) =>
+        TestHubServer.StartAsync(port, configure: services => services.AddSingleton(log), map: app => Map(app, log));
 }
