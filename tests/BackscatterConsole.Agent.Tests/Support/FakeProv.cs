@@ -50,13 +50,16 @@ public sealed class FakeProv : IDisposable
                 sys.exit(1)
             show(rest)
         elif verb in ('gacf', 'getAllConfig'):
-            show(sorted(cfg))
+            show(sorted(k for k in cfg if not k.startswith('server:')))
         elif verb in ('gs', 'getServer'):
             if len(rest) < 2 or rest[0] != '-e':
                 print('usage: getServer(gs) [-e] {name|id} [attr1 [attr2...]]', file=sys.stderr)
                 sys.exit(1)
             print('# name ' + rest[1])
-            show(rest[2:] if len(rest) > 2 else sorted(cfg))
+            # "server:ATTR" entries in the state are server-level values that beat global config.
+            for name in (rest[2:] if len(rest) > 2 else sorted(k for k in cfg if not k.startswith('server:'))):
+                for value in cfg.get('server:' + name, cfg.get(name, [])):
+                    print(name + ': ' + value)
         elif verb in ('mcf', 'modifyConfig'):
             if len(rest) == 0 or len(rest) % 2 != 0:
                 print('usage: modifyConfig(mcf) attr1 value1 [attr2 value2...]')
