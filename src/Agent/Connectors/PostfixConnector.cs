@@ -71,6 +71,7 @@ public sealed class PostfixConnector(PostfixConnectorOptions options, ICommandRu
         var mainNames = distinct.Where(n => !n.Contains('/', StringComparison.Ordinal)).ToArray();
         var overrideNames = distinct.Where(n => n.Contains('/', StringComparison.Ordinal)).ToArray();
         var commands = new List<CommandResult>();
+        var notes = new List<string>();
         var result = new Dictionary<string, SettingValue>(StringComparer.Ordinal);
         if (mainNames.Length > 0)
         {
@@ -95,6 +96,16 @@ public sealed class PostfixConnector(PostfixConnectorOptions options, ICommandRu
             {
                 result[name] = new SettingValue(name, [values[name]], explicitNames.ContainsKey(name));
             }
+
+            // A master.cf -o override beats main.cf for its service: say so, because a main.cf change does not reach it.
+            var overrides = await RunAsync(["-P"], cancellationToken).ConfigureAwait(false);
+            commands.Add(overrides);
+            if (overrides.Succeeded)
+            {
+                notes.AddRange(PostconfParser.ParseServiceOverrides(overrides.StandardOutput).Value
+                    .Where(o => mainNames.Contains(o.Name, StringComparer.Ordinal))
+                    .Select(o => $"note: master.cf overrides {o.Name} = {o.Value} for {o.Service}/{o.Type}; a main.cf change does not reach that service (change {o.Service}/{o.Type}/{o.Name} instead)."));
+            }
         }
 
         if (overrideNames.Length > 0)
@@ -117,7 +128,7 @@ public sealed class PostfixConnector(PostfixConnectorOptions options, ICommandRu
             }
         }
 
-        return new ReadResult(StepResult.From(commands), result);
+        return new ReadResult(StepResult.From(commands, notes.Count > 0 ? string.Join("\n", notes) : null), result);
     }
 
     /// <inheritdoc />

@@ -120,6 +120,18 @@ public sealed class PostfixConnectorTests : IDisposable
         Assert.Empty(after.Values![name].Values);
     }
 
+    [Fact]
+    public async Task ReadAsync_MasterCfOverridesMainCfSetting_NotesThatMainCfChangeDoesNotReachTheService()
+    {
+        var connector = Connector();
+        await connector.ApplyAsync(new SettingChange("smtp/inet/smtpd_reject_unlisted_recipient", SettingOperation.Set, "no"), CancellationToken.None);
+
+        var read = await connector.ReadAsync(["smtpd_reject_unlisted_recipient"], CancellationToken.None);
+
+        Assert.True(read.Step.Succeeded, read.Step.Output);
+        Assert.Contains("note: master.cf overrides smtpd_reject_unlisted_recipient = no for smtp/inet; a main.cf change does not reach that service (change smtp/inet/smtpd_reject_unlisted_recipient instead).", read.Step.Output, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("smtp/inet/content_filter")]
     [InlineData("smtp/bogus/smtpd_reject_unlisted_recipient")]
