@@ -1,5 +1,6 @@
 using BackscatterConsole.Agent.Configuration;
 using BackscatterConsole.Agent.Connectors;
+using BackscatterConsole.Agent.Enrollment;
 using BackscatterConsole.Agent.Execution;
 using Microsoft.Extensions.Options;
 
@@ -17,6 +18,17 @@ public static class AgentHostingExtensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ICommandRunner>(sp => new ProcessRunner(sp.GetRequiredService<IOptions<AgentOptions>>().Value.OutputLimitCharacters));
         builder.Services.AddSingleton(sp => ConnectorFactory.Create(sp.GetRequiredService<IOptions<AgentOptions>>().Value, sp.GetRequiredService<ICommandRunner>()));
+        builder.Services.AddSingleton(sp => new CredentialStore(new StateDirectory(sp.GetRequiredService<IOptions<AgentOptions>>().Value.StateDirectory)));
+        builder.Services.AddSingleton(sp => new EnrollmentClient(
+            new HttpClient { Timeout = TimeSpan.FromSeconds(30) },
+            sp.GetRequiredService<CredentialStore>(),
+            sp.GetRequiredService<IOptions<AgentOptions>>().Value,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<EnrollmentClient>>()));
+        builder.Services.AddHostedService<AgentWorker>();
+
+        // A fatal start-up error (no enrollment token, a refused token) stops the process instead of leaving an idle service.
+        builder.Services.Configure<HostOptions>(o => o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.StopHost);
         return builder;
     }
 }

@@ -83,7 +83,10 @@ public sealed class CarbonioConnectorOptions
     /// <summary>Arguments between the program and the verb: <c>["prov"]</c> for <c>carbonio</c>, none for <c>zmprov</c>. Defaults per connector.</summary>
     public IList<string>? ProvArguments { get; set; }
 
-    /// <summary>Server name for <c>prov gs -e SERVER ATTR</c> (effective per-server values); when empty, values are read with <c>prov gcf</c>.</summary>
+    /// <summary>
+    /// Server name for <c>prov gs -e SERVER</c>: snapshots then carry the effective per-server <c>zimbraMta*</c> values, and
+    /// job steps point out server-level overrides that a global <c>mcf</c> change does not reach.
+    /// </summary>
     public string? ServerName { get; set; }
 
     /// <summary>

@@ -9,8 +9,8 @@ namespace BackscatterConsole.Agent.Connectors;
 /// <summary>
 /// Postfix through <c>postconf -c DIR</c> and <c>postfix -c DIR</c>. Values are read with <c>postconf -h NAME…</c> (effective
 /// values, defaults included) plus <c>postconf -n NAME…</c> for which of them are explicit; snapshots are <c>postconf -n</c>
-/// and <c>postconf -P</c> parsed by <see cref="PostconfParser"/>; a change is
-/// <c>postconf -e name=value</c> with the pair as one argument. Activation reloads a running instance; when the instance is
+/// and <c>postconf -P</c> parsed by <see cref="PostconfParser"/>; a change is <c>postconf -e name=value</c> with the pair as
+/// one argument, or <c>postconf -P service/type/name=value</c> for a master.cf override (names in that form). Activation reloads a running instance; when the instance is
 /// not running (<c>postfix status</c> exits non-zero) there is nothing to reload, so it runs <c>postfix check</c> instead,
 /// which validates the configuration and its directories: the new values take effect when the instance starts.
 /// </summary>
@@ -33,41 +33,102 @@ public sealed class PostfixConnector(PostfixConnectorOptions options, ICommandRu
     public string ActivationStepName => "reload";
 
     /// <inheritdoc />
-    public string? Refusal(SettingChange change) => Allowed.Refusal(change, "Postfix");
+    public string? Refusal(SettingChange change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        return IsServiceOverride(change.Name, out var parameter)
+            ? Allowed.Refusal(change with { Name = parameter }, "Postfix")?.Replace($"'{parameter}'", $"'{change.Name}'", StringComparison.Ordinal)
+            : Allowed.Refusal(change, "Postfix");
+    }
+
+    /// <summary>
+    /// True for a master.cf override name <c>service/type/parameter</c> (as <c>postconf -P</c> lists it) whose parameter is on
+    /// the allow-list: an override on the smtpd service beats main.cf, so a fix must sometimes be made there.
+    /// </summary>
+    public static bool IsServiceOverride(string name, out string parameter)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var parts = name.Split('/');
+        parameter = parts[^1];
+        return parts.Length == 3
+            && parts[0].Length > 0
+            && parts[0].All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or ':' or '_' or '-' or '[' or ']')
+            && parts[1] is "inet" or "unix" or "unix-dgram" or "fifo" or "pass"
+            && Allowed.Contains(parameter);
+    }
 
     /// <inheritdoc />
     public async Task<ReadResult> ReadAsync(IReadOnlyList<string> names, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(names);
-        var unknown = names.Where(n => !Allowed.Contains(n)).ToArray();
+        var unknown = names.Where(n => !Allowed.Contains(n) && !IsServiceOverride(n, out _)).ToArray();
         if (unknown.Length > 0)
         {
             return new ReadResult(StepResult.Refused($"Refused: not on the Postfix allow-list: {string.Join(", ", unknown)}."), null);
         }
 
-        var effective = await RunAsync(["-h", .. names], cancellationToken).ConfigureAwait(false);
-        var explicitly = effective.Succeeded
-            ? await RunAsync(["-n", .. names], cancellationToken).ConfigureAwait(false)
-            : null;
-        var commands = explicitly is null ? new[] { effective } : new[] { effective, explicitly };
-        var step = StepResult.From(commands);
-        if (!step.Succeeded || explicitly is null)
+        var distinct = names.Distinct(StringComparer.Ordinal).ToArray();
+        var mainNames = distinct.Where(n => !n.Contains('/', StringComparison.Ordinal)).ToArray();
+        var overrideNames = distinct.Where(n => n.Contains('/', StringComparison.Ordinal)).ToArray();
+        var commands = new List<CommandResult>();
+        var notes = new List<string>();
+        var result = new Dictionary<string, SettingValue>(StringComparer.Ordinal);
+        if (mainNames.Length > 0)
         {
-            return new ReadResult(step, null);
+            var effective = await RunAsync(["-h", .. mainNames], cancellationToken).ConfigureAwait(false);
+            commands.Add(effective);
+            if (!effective.Succeeded)
+            {
+                return new ReadResult(StepResult.From(commands), null);
+            }
+
+            var explicitly = await RunAsync(["-n", .. mainNames], cancellationToken).ConfigureAwait(false);
+            commands.Add(explicitly);
+            var values = ParseHValues(mainNames, effective.StandardOutput);
+            if (!explicitly.Succeeded || values is null)
+            {
+                var step = StepResult.From(commands);
+                return new ReadResult(values is null ? step with { Succeeded = false, Output = step.Output + "\npostconf printed a different number of values than names were asked for." } : step, null);
+            }
+
+            var explicitNames = PostconfParser.ParseMain(explicitly.StandardOutput).Value;
+            foreach (var name in mainNames)
+            {
+                result[name] = new SettingValue(name, [values[name]], explicitNames.ContainsKey(name));
+            }
+
+            // A master.cf -o override beats main.cf for its service: say so, because a main.cf change does not reach it.
+            var overrides = await RunAsync(["-P"], cancellationToken).ConfigureAwait(false);
+            commands.Add(overrides);
+            if (overrides.Succeeded)
+            {
+                notes.AddRange(PostconfParser.ParseServiceOverrides(overrides.StandardOutput).Value
+                    .Where(o => mainNames.Contains(o.Name, StringComparer.Ordinal))
+                    .Select(o => $"note: master.cf overrides {o.Name} = {o.Value} for {o.Service}/{o.Type}; a main.cf change does not reach that service (change {o.Service}/{o.Type}/{o.Name} instead)."));
+            }
         }
 
-        var values = ParseHValues(names, effective.StandardOutput);
-        if (values is null)
+        if (overrideNames.Length > 0)
         {
-            return new ReadResult(step with { Succeeded = false, Output = step.Output + "\npostconf printed a different number of values than names were asked for." }, null);
+            var listed = await RunAsync(["-P", .. overrideNames], cancellationToken).ConfigureAwait(false);
+            commands.Add(listed);
+            if (!listed.Succeeded)
+            {
+                return new ReadResult(StepResult.From(commands), null);
+            }
+
+            // An override that is not set is read as no value: the service then uses main.cf, and rollback removes it again.
+            var present = PostconfParser.ParseServiceOverrides(listed.StandardOutput).Value
+                .ToDictionary(o => $"{o.Service}/{o.Type}/{o.Name}", o => o.Value, StringComparer.Ordinal);
+            foreach (var name in overrideNames)
+            {
+                result[name] = present.TryGetValue(name, out var value)
+                    ? new SettingValue(name, [value], IsExplicit: true)
+                    : new SettingValue(name, [], IsExplicit: false);
+            }
         }
 
-        var explicitNames = PostconfParser.ParseMain(explicitly.StandardOutput).Value;
-        var result = names.Distinct(StringComparer.Ordinal).ToDictionary(
-            n => n,
-            n => new SettingValue(n, [values[n]], explicitNames.ContainsKey(n)),
-            StringComparer.Ordinal);
-        return new ReadResult(step, result);
+        return new ReadResult(StepResult.From(commands, notes.Count > 0 ? string.Join("\n", notes) : null), result);
     }
 
     /// <inheritdoc />
@@ -94,21 +155,23 @@ public sealed class PostfixConnector(PostfixConnectorOptions options, ICommandRu
             return StepResult.Refused(refusal);
         }
 
-        return StepResult.From([await RunAsync(["-e", $"{change.Name}={change.Value}"], cancellationToken).ConfigureAwait(false)]);
+        var option = IsServiceOverride(change.Name, out _) ? "-P" : "-e";
+        return StepResult.From([await RunAsync([option, $"{change.Name}={change.Value}"], cancellationToken).ConfigureAwait(false)]);
     }
 
     /// <inheritdoc />
     public async Task<StepResult> RestoreAsync(SettingValue original, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(original);
-        if (!Allowed.Contains(original.Name))
+        var isOverride = IsServiceOverride(original.Name, out _);
+        if (!Allowed.Contains(original.Name) && !isOverride)
         {
             return StepResult.Refused($"Refused: '{original.Name}' is not on the Postfix allow-list.");
         }
 
         var command = original.IsExplicit
-            ? await RunAsync(["-e", $"{original.Name}={(original.Values.Count > 0 ? original.Values[0] : string.Empty)}"], cancellationToken).ConfigureAwait(false)
-            : await RunAsync(["-X", original.Name], cancellationToken).ConfigureAwait(false);
+            ? await RunAsync([isOverride ? "-P" : "-e", $"{original.Name}={(original.Values.Count > 0 ? original.Values[0] : string.Empty)}"], cancellationToken).ConfigureAwait(false)
+            : await RunAsync([isOverride ? "-PX" : "-X", original.Name], cancellationToken).ConfigureAwait(false);
         return StepResult.From([command]);
     }
 

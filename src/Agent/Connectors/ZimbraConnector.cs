@@ -8,7 +8,7 @@ namespace BackscatterConsole.Agent.Connectors;
 
 /// <summary>
 /// Carbonio CE (<c>carbonio prov …</c>) and Zimbra (<c>zmprov …</c>): global config attributes read with <c>gcf ATTR</c>
-/// (or <c>gs -e SERVER ATTR…</c> when a server name is configured, for the effective inherited value) and changed with
+/// (plus <c>gs -e SERVER ATTR…</c> when a server name is configured, to point out server-level overrides) and changed with
 /// <c>mcf</c>, <c>mcf +ATTR VALUE</c> and <c>mcf -ATTR VALUE</c>. Every value is one element of the argument vector, so a
 /// two-word value such as <c>check_policy_service unix:private/policy</c> can never split into an odd argument count.
 /// MTA attributes take effect after an MTA restart.
@@ -86,28 +86,18 @@ public sealed class ZimbraConnector : IMailConnector
 
         var distinct = names.Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
         var commands = new List<CommandResult>();
-        if (!string.IsNullOrWhiteSpace(_options.ServerName))
-        {
-            commands.Add(await ProvAsync(["gs", "-e", _options.ServerName, .. distinct], _timeout, cancellationToken).ConfigureAwait(false));
-        }
-        else
+
+        // Values come from global config because that is the scope mcf writes and rollback restores; reading the
+        // per-server effective value here would restore a server override into global config.
+        foreach (var name in distinct)
         {
             // gcf takes one attribute per call.
-            foreach (var name in distinct)
+            var command = await ProvAsync(["gcf", name], _timeout, cancellationToken).ConfigureAwait(false);
+            commands.Add(command);
+            if (!command.Succeeded)
             {
-                var command = await ProvAsync(["gcf", name], _timeout, cancellationToken).ConfigureAwait(false);
-                commands.Add(command);
-                if (!command.Succeeded)
-                {
-                    break;
-                }
+                return new ReadResult(StepResult.From(commands), null);
             }
-        }
-
-        var step = StepResult.From(commands);
-        if (!step.Succeeded)
-        {
-            return new ReadResult(step, null);
         }
 
         var parsed = ZimbraConfigParser.Parse(string.Join("\n", commands.Select(c => c.StandardOutput))).Value;
@@ -115,6 +105,24 @@ public sealed class ZimbraConnector : IMailConnector
             n => n,
             n => new SettingValue(n, parsed.TryGetValue(n, out var v) ? v : [], IsExplicit: true),
             StringComparer.OrdinalIgnoreCase);
+        string? note = null;
+        if (!string.IsNullOrWhiteSpace(_options.ServerName))
+        {
+            // A server-level value beats global config; say so, because a global change will not reach that server.
+            var effective = await ProvAsync(["gs", "-e", _options.ServerName, .. distinct], _timeout, cancellationToken).ConfigureAwait(false);
+            commands.Add(effective);
+            if (effective.Succeeded)
+            {
+                var serverValues = ZimbraConfigParser.Parse(effective.StandardOutput).Value;
+                var overridden = distinct
+                    .Where(n => !Jobs.SettingSemantics.SameValues(serverValues.TryGetValue(n, out var v) ? v : [], values[n].Values))
+                    .Select(n => $"note: {_options.ServerName} overrides {n} ({string.Join(" | ", serverValues.TryGetValue(n, out var v) ? v : [])}); a global change does not reach it.")
+                    .ToArray();
+                note = overridden.Length > 0 ? string.Join("\n", overridden) : null;
+            }
+        }
+
+        var step = StepResult.From(commands, note);
         return new ReadResult(step, values);
     }
 

@@ -73,13 +73,44 @@ public sealed class JobJournal(StateDirectory state)
         return text is null ? null : JsonSerializer.Deserialize<JobJournalEntry>(text, Json);
     }
 
-    /// <summary>Every journal entry, oldest file name first.</summary>
-    public IReadOnlyList<JobJournalEntry> All() =>
-        state.List(Folder, "*.json")
-            .Select(f => state.ReadAllText(f))
-            .Where(t => t is not null)
-            .Select(t => JsonSerializer.Deserialize<JobJournalEntry>(t!, Json)!)
-            .ToArray();
+    /// <summary>
+    /// Every readable journal entry. A file that cannot be read (edited by hand, a disk error) is renamed to
+    /// <c>.unreadable</c> and skipped, so one bad file cannot stop the agent from starting; it stays for inspection.
+    /// </summary>
+    public IReadOnlyList<JobJournalEntry> All()
+    {
+        var entries = new List<JobJournalEntry>();
+        foreach (var file in state.List(Folder, "*.json"))
+        {
+            try
+            {
+                if (state.ReadAllText(file) is { } text && JsonSerializer.Deserialize<JobJournalEntry>(text, Json) is { } entry)
+                {
+                    entries.Add(entry);
+                }
+            }
+            catch (JsonException)
+            {
+                var path = Path.Combine(state.Path, file);
+                File.Move(path, path + ".unreadable", overwrite: true);
+            }
+        }
+
+        return entries;
+    }
+
+    /// <summary>Deletes journals of jobs that finished before <paramref name="finishedBefore"/>; unfinished ones are always kept.</summary>
+    public int Prune(DateTimeOffset finishedBefore)
+    {
+        var removed = 0;
+        foreach (var entry in All().Where(e => e.Completion is { } done && done.FinishedAt < finishedBefore))
+        {
+            File.Delete(Path.Combine(state.Path, FileOf(entry.Job.JobId)));
+            removed++;
+        }
+
+        return removed;
+    }
 
     private static string FileOf(Guid jobId) => Path.Combine(Folder, jobId.ToString("N") + ".json");
 }

@@ -45,8 +45,9 @@ public sealed class HubClient : IAsyncDisposable
     private readonly ConcurrentDictionary<string, TaskCompletionSource<JsonElement>> _pending = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly CancellationTokenSource _stopping = new();
-    private TaskCompletionSource _connectedSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private ClientWebSocket? _socket;
+    private volatile TaskCompletionSource _connectedSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile HubClientState _state = HubClientState.Stopped;
+    private volatile ClientWebSocket? _socket;
     private Task? _loop;
     private long _nextInvocationId;
 
@@ -63,7 +64,11 @@ public sealed class HubClient : IAsyncDisposable
     public event Func<CancellationToken, Task>? Connected;
 
     /// <summary>Current state.</summary>
-    public HubClientState State { get; private set; } = HubClientState.Stopped;
+    public HubClientState State
+    {
+        get => _state;
+        private set => _state = value;
+    }
 
     /// <summary>Number of successful handshakes so far.</summary>
     public int ConnectionCount { get; private set; }
@@ -100,8 +105,13 @@ public sealed class HubClient : IAsyncDisposable
     }
 
     /// <summary>Completes when the client is connected (now or after the next successful handshake).</summary>
-    public Task WaitForConnectedAsync(CancellationToken cancellationToken) =>
-        State == HubClientState.Connected ? Task.CompletedTask : _connectedSignal.Task.WaitAsync(cancellationToken);
+    public Task WaitForConnectedAsync(CancellationToken cancellationToken)
+    {
+        // Signal first, state second: the loop sets the state before it swaps and completes the signal, so a waiter that
+        // sees the new (unset) signal also sees the Connected state and never waits for the next reconnect by mistake.
+        var signal = _connectedSignal;
+        return State == HubClientState.Connected ? Task.CompletedTask : signal.Task.WaitAsync(cancellationToken);
+    }
 
     /// <summary>Invokes a hub method and waits for its completion; throws <see cref="HubException"/> on an error result and <see cref="IOException"/> when the connection drops first.</summary>
     public async Task<T?> InvokeAsync<T>(string target, IReadOnlyList<object?> arguments, CancellationToken cancellationToken)
@@ -182,8 +192,11 @@ public sealed class HubClient : IAsyncDisposable
             }
             catch (Exception exception) when (exception is WebSocketException or IOException or HubException or JsonException or OperationCanceledException or System.Net.Http.HttpRequestException)
             {
-                LastError = exception.Message;
-                _logger.LogWarning("Hub connection to {Hub} failed or dropped: {Error}", _options.HubUrl, exception.Message);
+                if (!stopping.IsCancellationRequested)
+                {
+                    LastError = exception.Message;
+                    _logger.LogWarning("Hub connection to {Hub} failed or dropped: {Error}", _options.HubUrl, exception.Message);
+                }
             }
             finally
             {
@@ -537,7 +550,7 @@ public sealed class HubClient : IAsyncDisposable
 
         public async Task<byte[]?> ReadRecordAsync(ClientWebSocket socket, CancellationToken cancellationToken)
         {
-            var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+            var buffer = ArrayPool<byte>.Shared.Rent(4 * 1024);
             try
             {
                 while (_ready.Count == 0)

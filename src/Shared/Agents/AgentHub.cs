@@ -5,6 +5,20 @@ namespace BackscatterConsole.Shared.Agents;
 /// hub protocol and their long-lived credential as a bearer token (<c>Authorization: Bearer …</c>, and also
 /// <c>?access_token=…</c> because browsers and proxies drop headers on WebSocket upgrades).
 /// </summary>
+/// <remarks>
+/// <para>The agent connects straight over WebSockets without calling negotiate, so the hub must allow the WebSockets
+/// transport, and the bearer handler must read <c>access_token</c> from the query string for this path.</para>
+/// <para>Sequence: enroll once (<see cref="EnrollPath"/>) → connect → <see cref="Server.Hello"/> (answered with
+/// <see cref="AgentWelcome"/>) → <see cref="Server.ReportSnapshot"/> → then heartbeats, snapshots and job reports. After
+/// a reconnect the agent says hello again, listing in <see cref="AgentHello.OpenJobs"/> every job it ran in the last
+/// seven days with its state, then sends the step events and completions it could not deliver while disconnected.</para>
+/// <para>Server duties: check that the credential is valid and not revoked on connect (and abort the connection on
+/// revocation); take the agent and server identity from the credential, never from the payloads; dispatch a job with
+/// <see cref="Agent.DispatchJob"/> to the agent's connection and expect step events and one completion; treat a step
+/// event as identified by (<see cref="JobStepEvent.JobId"/>, <see cref="JobStepEvent.Sequence"/>, <see cref="JobStepEvent.State"/>)
+/// so a repeat is harmless; redispatch a job that is still open after a reconnect (the agent answers from its journal and
+/// never applies a change twice); mark a job expired when its <see cref="JobDispatch.ExpiresAt"/> passes undelivered.</para>
+/// </remarks>
 public static class AgentHub
 {
     /// <summary>Path of the hub on the console.</summary>

@@ -98,6 +98,53 @@ public sealed class PostfixConnectorTests : IDisposable
     }
 
     [Fact]
+    public async Task ApplyAsync_MasterCfOverrideName_SetsAndRestoresTheServiceOverride()
+    {
+        var connector = Connector();
+        const string name = "smtp/inet/smtpd_reject_unlisted_recipient";
+        var before = await connector.ReadAsync([name], CancellationToken.None);
+
+        var applied = await connector.ApplyAsync(new SettingChange(name, SettingOperation.Set, "yes"), CancellationToken.None);
+        var during = await connector.ReadAsync([name, "smtpd_reject_unlisted_recipient"], CancellationToken.None);
+        var restored = await connector.RestoreAsync(before.Values![name], CancellationToken.None);
+        var after = await connector.ReadAsync([name], CancellationToken.None);
+
+        Assert.Empty(before.Values[name].Values);
+        Assert.False(before.Values[name].IsExplicit);
+        Assert.True(applied.Succeeded, applied.Output);
+        Assert.Contains($"-P {name}=yes", applied.Output, StringComparison.Ordinal);
+        Assert.Equal(["yes"], during.Values![name].Values);
+        Assert.Equal(["no"], during.Values["smtpd_reject_unlisted_recipient"].Values);
+        Assert.True(restored.Succeeded, restored.Output);
+        Assert.Contains($"-PX {name}", restored.Output, StringComparison.Ordinal);
+        Assert.Empty(after.Values![name].Values);
+    }
+
+    [Fact]
+    public async Task ReadAsync_MasterCfOverridesMainCfSetting_NotesThatMainCfChangeDoesNotReachTheService()
+    {
+        var connector = Connector();
+        await connector.ApplyAsync(new SettingChange("smtp/inet/smtpd_reject_unlisted_recipient", SettingOperation.Set, "no"), CancellationToken.None);
+
+        var read = await connector.ReadAsync(["smtpd_reject_unlisted_recipient"], CancellationToken.None);
+
+        Assert.True(read.Step.Succeeded, read.Step.Output);
+        Assert.Contains("note: master.cf overrides smtpd_reject_unlisted_recipient = no for smtp/inet; a main.cf change does not reach that service (change smtp/inet/smtpd_reject_unlisted_recipient instead).", read.Step.Output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("smtp/inet/content_filter")]
+    [InlineData("smtp/bogus/smtpd_reject_unlisted_recipient")]
+    [InlineData("smtp inet/x/smtpd_reject_unlisted_recipient")]
+    public async Task ApplyAsync_OverrideOfDisallowedParameterOrMalformedService_IsRefused(string name)
+    {
+        var applied = await Connector().ApplyAsync(new SettingChange(name, SettingOperation.Set, "yes"), CancellationToken.None);
+
+        Assert.False(applied.Succeeded);
+        Assert.StartsWith("Refused:", applied.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ActivateAsync_InstanceNotRunning_ChecksConfigurationInsteadOfReloading()
     {
         var activated = await Connector().ActivateAsync(CancellationToken.None);

@@ -94,13 +94,31 @@ public sealed class ZimbraConnectorTests : IDisposable
     }
 
     [Fact]
-    public async Task ReadAsync_ServerNameConfigured_ReadsEffectiveServerValues()
+    public async Task ReadAsync_ServerNameConfigured_ReadsGlobalScopeAndChecksServerValues()
     {
         var read = await Carbonio("mail.example.org").ReadAsync(["zimbraMtaRestriction"], CancellationToken.None);
 
         Assert.True(read.Step.Succeeded, read.Step.Output);
         Assert.Equal(["reject_non_fqdn_sender"], read.Values!["zimbraMtaRestriction"].Values);
-        Assert.Equal(["prov", "gs", "-e", "mail.example.org", "zimbraMtaRestriction"], _prov.Calls.Single()[1..]);
+        Assert.Equal(["prov", "gcf", "zimbraMtaRestriction"], _prov.Calls[0][1..]);
+        Assert.Equal(["prov", "gs", "-e", "mail.example.org", "zimbraMtaRestriction"], _prov.Calls[1][1..]);
+        Assert.DoesNotContain("overrides", read.Step.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ReadAsync_ServerOverridesAttribute_KeepsGlobalValueAndSaysTheChangeWillNotReachTheServer()
+    {
+        using var prov = new FakeProv(new Dictionary<string, string[]>
+        {
+            ["zimbraMtaSmtpdRejectUnlistedRecipient"] = ["no"],
+            ["server:zimbraMtaSmtpdRejectUnlistedRecipient"] = ["FALSE"],
+        });
+        var connector = new ZimbraConnector(AgentConnectorKind.Carbonio, new CarbonioConnectorOptions { Executable = prov.Carbonio, ServerName = "mail.example.org" }, new ProcessRunner(), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30));
+
+        var read = await connector.ReadAsync(["zimbraMtaSmtpdRejectUnlistedRecipient"], CancellationToken.None);
+
+        Assert.Equal(["no"], read.Values!["zimbraMtaSmtpdRejectUnlistedRecipient"].Values);
+        Assert.Contains("note: mail.example.org overrides zimbraMtaSmtpdRejectUnlistedRecipient (FALSE); a global change does not reach it.", read.Step.Output, StringComparison.Ordinal);
     }
 
     [Fact]

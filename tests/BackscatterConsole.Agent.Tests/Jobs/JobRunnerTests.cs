@@ -217,6 +217,38 @@ public sealed class JobRunnerTests : IDisposable
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.Combine(_state.Path, "jobs")));
     }
 
+    [Fact]
+    public async Task Prune_OldFinishedJob_RemovesOnlyJournalsFinishedBeforeTheCutoff()
+    {
+        var journal = new JobJournal(new StateDirectory(_state.Path));
+        var finished = FixUnknownRecipients(dryRun: true);
+        await Runner(Postfix()).RunAsync(finished, ServerId, Record, CancellationToken.None);
+        var unfinished = FixUnknownRecipients();
+        journal.Save(new JobJournalEntry(unfinished, JobPhase.Applying, [], [], [], 0, 2, null));
+
+        var kept = journal.Prune(DateTimeOffset.UtcNow.AddMinutes(-1));
+        var removed = journal.Prune(DateTimeOffset.UtcNow.AddMinutes(1));
+
+        Assert.Equal(0, kept);
+        Assert.Equal(1, removed);
+        Assert.Null(journal.Load(finished.JobId));
+        Assert.NotNull(journal.Load(unfinished.JobId));
+    }
+
+    [Fact]
+    public void All_UnreadableJournalFile_IsSetAsideAndOthersStillLoad()
+    {
+        var journal = new JobJournal(new StateDirectory(_state.Path));
+        var good = FixUnknownRecipients();
+        journal.Save(new JobJournalEntry(good, JobPhase.Planning, null, [], [], null, 1, null));
+        File.WriteAllText(Path.Combine(_state.Path, "jobs", "broken.json"), "{ not json");
+
+        var entries = journal.All();
+
+        Assert.Equal(good.JobId, Assert.Single(entries).Job.JobId);
+        Assert.True(File.Exists(Path.Combine(_state.Path, "jobs", "broken.json.unreadable")));
+    }
+
     /// <summary>Wraps a real connector to count applies, fail one, or simulate the agent being stopped in the middle of one.</summary>
     private sealed class FaultyConnector(IMailConnector inner) : IMailConnector
     {

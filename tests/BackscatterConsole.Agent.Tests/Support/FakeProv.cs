@@ -18,6 +18,11 @@ public sealed class FakeProv : IDisposable
         args = sys.argv[1:]
         with open(os.path.join(here, 'calls.jsonl'), 'a') as log:
             log.write(json.dumps([program] + args) + '\n')
+        hang = os.path.join(here, 'hang-once-' + program)
+        if os.path.exists(hang):
+            os.remove(hang)
+            import time
+            time.sleep(300)
         if os.path.exists(os.path.join(here, 'fail-' + program)):
             print(program + ': simulated failure', file=sys.stderr)
             sys.exit(1)
@@ -45,13 +50,16 @@ public sealed class FakeProv : IDisposable
                 sys.exit(1)
             show(rest)
         elif verb in ('gacf', 'getAllConfig'):
-            show(sorted(cfg))
+            show(sorted(k for k in cfg if not k.startswith('server:')))
         elif verb in ('gs', 'getServer'):
             if len(rest) < 2 or rest[0] != '-e':
                 print('usage: getServer(gs) [-e] {name|id} [attr1 [attr2...]]', file=sys.stderr)
                 sys.exit(1)
             print('# name ' + rest[1])
-            show(rest[2:] if len(rest) > 2 else sorted(cfg))
+            # "server:ATTR" entries in the state are server-level values that beat global config.
+            for name in (rest[2:] if len(rest) > 2 else sorted(k for k in cfg if not k.startswith('server:'))):
+                for value in cfg.get('server:' + name, cfg.get(name, [])):
+                    print(name + ': ' + value)
         elif verb in ('mcf', 'modifyConfig'):
             if len(rest) == 0 or len(rest) % 2 != 0:
                 print('usage: modifyConfig(mcf) attr1 value1 [attr2 value2...]')
@@ -116,6 +124,9 @@ public sealed class FakeProv : IDisposable
 
     /// <summary>Makes every later call of <paramref name="program"/> fail with exit code 1.</summary>
     public void FailFrom(string program) => File.WriteAllText(_directory.Combine("fail-" + program), string.Empty);
+
+    /// <summary>Makes the next call of <paramref name="program"/> hang for five minutes (a stuck MTA restart).</summary>
+    public void HangOnce(string program) => File.WriteAllText(_directory.Combine("hang-once-" + program), string.Empty);
 
     public void Dispose() => _directory.Dispose();
 }

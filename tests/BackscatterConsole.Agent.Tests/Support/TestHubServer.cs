@@ -59,9 +59,11 @@ public sealed class TestHubServer : IAsyncDisposable
 
     public Uri HubUrl => new($"http://127.0.0.1:{Port}/hubs/test");
 
+    public IServiceProvider Services => _app.Services;
+
     public IHubContext<TestHub> HubContext => _app.Services.GetRequiredService<IHubContext<TestHub>>();
 
-    public static async Task<TestHubServer> StartAsync(int port = 0, HubLog? log = null, Action<WebApplication>? map = null)
+    public static async Task<TestHubServer> StartAsync(int port = 0, HubLog? log = null, Action<WebApplication>? map = null, Action<IServiceCollection>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -69,6 +71,7 @@ public sealed class TestHubServer : IAsyncDisposable
         log ??= new HubLog();
         builder.Services.AddSingleton(log);
         builder.Services.AddSignalR(o => o.EnableDetailedErrors = false);
+        configure?.Invoke(builder.Services);
         var app = builder.Build();
         app.UseWebSockets();
         app.MapHub<TestHub>("/hubs/test");

@@ -1,0 +1,73 @@
+using BackscatterConsole.Agent.Configuration;
+using BackscatterConsole.Shared.Agents;
+using Microsoft.Extensions.Configuration;
+
+namespace BackscatterConsole.Agent.Tests.Configuration;
+
+public sealed class AgentOptionsTests
+{
+    private static AgentOptions Bind(Dictionary<string, string?> settings)
+    {
+        var options = new AgentOptions();
+        new ConfigurationBuilder().AddInMemoryCollection(settings).Build().GetSection(AgentOptions.Section).Bind(options);
+        return options;
+    }
+
+    [Fact]
+    public void Bind_EnvironmentStyleKeys_FillsNestedConnectorSettings()
+    {
+        var options = Bind(new Dictionary<string, string?>
+        {
+            ["Agent:ServerUrl"] = "https://console.example.org",
+            ["Agent:StateDirectory"] = "/var/lib/backscatter-agent",
+            ["Agent:Connector"] = "Carbonio",
+            ["Agent:CommandTimeout"] = "00:00:20",
+            ["Agent:Carbonio:Executable"] = "/opt/zextras/bin/carbonio",
+            ["Agent:Carbonio:RestartCommand:0"] = "zmmtactl",
+            ["Agent:Carbonio:RestartCommand:1"] = "restart",
+            ["Agent:MailEnable:Settings:smtp.local-domain-senders-must-authenticate:RegistryKey"] = @"SOFTWARE\Mail Enable\Mail Enable\Connectors\SMTP",
+            ["Agent:MailEnable:Settings:smtp.local-domain-senders-must-authenticate:ValueName"] = "LocalAuth",
+            ["Agent:MailEnable:RestartCommand:0"] = "net",
+        });
+
+        Assert.Equal(AgentConnectorKind.Carbonio, options.ConnectorKind);
+        Assert.Equal(TimeSpan.FromSeconds(20), options.CommandTimeout);
+        Assert.Equal(["zmmtactl", "restart"], options.Carbonio.RestartCommand);
+        Assert.Equal("LocalAuth", options.MailEnable.Settings["smtp.local-domain-senders-must-authenticate"].ValueName);
+        Assert.Equal(["net"], options.MailEnable.RestartCommand);
+        Assert.True(new AgentOptionsValidator().Validate(null, options).Succeeded);
+    }
+
+    [Fact]
+    public void Validate_MailEnableSettingWithoutValueName_NamesTheKey()
+    {
+        var options = Bind(new Dictionary<string, string?>
+        {
+            ["Agent:ServerUrl"] = "https://console.example.org",
+            ["Agent:StateDirectory"] = "/var/lib/backscatter-agent",
+            ["Agent:Connector"] = "mailenable",
+            ["Agent:MailEnable:Settings:catch-alls:RegistryKey"] = @"SOFTWARE\Mail Enable",
+        });
+
+        var result = new AgentOptionsValidator().Validate(null, options);
+
+        Assert.True(result.Failed);
+        Assert.Contains("Agent:MailEnable:Settings:catch-alls needs both RegistryKey and ValueName.", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_PostfixWithRelativeConfigDirectory_Fails()
+    {
+        var options = Bind(new Dictionary<string, string?>
+        {
+            ["Agent:ServerUrl"] = "http://127.0.0.1:5000",
+            ["Agent:StateDirectory"] = "/var/lib/backscatter-agent",
+            ["Agent:Connector"] = "postfix",
+            ["Agent:Postfix:ConfigDirectory"] = "etc/postfix",
+        });
+
+        var result = new AgentOptionsValidator().Validate(null, options);
+
+        Assert.Contains("Agent:Postfix:ConfigDirectory must be an absolute path (got 'etc/postfix').", result.FailureMessage, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace BackscatterConsole.Agent.Tests.Support;
+
+/// <summary>The real agent program (backscatter-agent.dll from the agent's own build output) started as its own process.</summary>
+public sealed class AgentProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    public AgentProcess(IEnumerable<string> arguments)
+    {
+        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
+        var start = new ProcessStartInfo(dotnet)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(AgentAssembly);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        _process = new Process { StartInfo = start };
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.Start();
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    /// <summary>
+    /// The agent's own output directory, not the copy beside the tests: there the Microsoft.Extensions packages were
+    /// dropped in favour of the ASP.NET Core framework the tests reference, which the agent does not use.
+    /// </summary>
+    public static string AgentAssembly
+    {
+        get
+        {
+            var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+            var framework = output.Name;
+            var configuration = output.Parent!.Name;
+            var root = output;
+            while (root is not null && !Directory.Exists(Path.Combine(root.FullName, "src", "Agent")))
+            {
+                root = root.Parent;
+            }
+
+            var path = Path.Combine(root?.FullName ?? ".", "src", "Agent", "bin", configuration, framework, "backscatter-agent.dll");
+            return File.Exists(path) ? path : throw new InvalidOperationException($"The agent is not built at {path}.");
+        }
+    }
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>SIGKILL: no shutdown code runs, as when the machine loses power or the OOM killer strikes.</summary>
+    public void KillHard()
+    {
+        _process.Kill(entireProcessTree: false);
+        _process.WaitForExit();
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+        }
+
+        _process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+}
