@@ -1,3 +1,4 @@
+using BackscatterConsole.Domain.Settings;
 using BackscatterConsole.Shared.Agents;
 using BackscatterConsole.Shared.Checks;
 using BackscatterConsole.Shared.Settings;
@@ -21,7 +22,8 @@ public sealed record RemediationPlan(IReadOnlyList<PlannedChange> Changes, IRead
 
 /// <summary>
 /// Turns failed settings checks into connector changes. It reads the rules' own remediation commands, so the change an
-/// agent makes is exactly the command a person would have been told to run: <c>postconf -e name=value</c> becomes a set;
+/// agent makes is exactly the command a person would have been told to run: <c>postconf -e name=value</c> and
+/// <c>postconf -P service/type/name=value</c> become sets, <c>postconf -X name</c> sets the documented default;
 /// <c>prov mcf</c> pairs become set, add (<c>+attr</c>) or remove (<c>-attr</c>). Reloads and restarts are the
 /// connector's own steps. Anything else is left as a manual step rather than guessed.
 /// </summary>
@@ -67,16 +69,29 @@ public static class RemediationPlanner
             return true;
         }
 
-        if (args[0] == "postconf" && args.Count == 3 && args[1] == "-e")
+        if (args[0] == "postconf" && args.Count == 3)
         {
-            var equals = args[2].IndexOf('=', StringComparison.Ordinal);
-            if (equals <= 0)
+            switch (args[1])
             {
-                return false;
+                // main.cf (-e) and master.cf overrides (-P service/type/name), which the Postfix connector sets alike.
+                case "-e" or "-P":
+                    var equals = args[2].IndexOf('=', StringComparison.Ordinal);
+                    if (equals <= 0)
+                    {
+                        return false;
+                    }
+
+                    changes.Add(new PlannedChange(checkId, new SettingChange(args[2][..equals].Trim(), SettingOperation.Set, args[2][(equals + 1)..].Trim()), command));
+                    return true;
+
+                // Removing a main.cf setting means "back to the default": set the documented default explicitly, which the
+                // connector can apply and roll back. A default the rules do not document stays a manual step.
+                case "-X" when PostfixSettings.TryGetDocumentedDefault(args[2], out var fallback):
+                    changes.Add(new PlannedChange(checkId, new SettingChange(args[2], SettingOperation.Set, fallback), command));
+                    return true;
             }
 
-            changes.Add(new PlannedChange(checkId, new SettingChange(args[2][..equals].Trim(), SettingOperation.Set, args[2][(equals + 1)..].Trim()), command));
-            return true;
+            return false;
         }
 
         var mcf = args[0] switch

@@ -206,6 +206,9 @@ public sealed class PostfixSettings
             ? RemediationCommand.Of("postconf", "-P", $"{current.Service}/{current.Name}={value}")
             : RemediationCommand.Of("postconf", "-e", $"{current.Name}={value}");
 
+    /// <summary>The documented Postfix default of <paramref name="name"/>, for the parameters the rules judge.</summary>
+    public static bool TryGetDocumentedDefault(string name, out string value) => DocumentedDefaults.TryGetValue(name, out value!);
+
     /// <summary>Removes an explicit setting so the default applies again.</summary>
     public static RemediationCommand ResetCommand(PostfixValue current) =>
         current.Origin == PostfixValueOrigin.ServiceOverride

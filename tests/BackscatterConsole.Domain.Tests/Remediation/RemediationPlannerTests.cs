@@ -25,7 +25,7 @@ public sealed class RemediationPlannerTests
 
         Assert.NotEmpty(plan.Changes);
         Assert.All(plan.Changes, c => Assert.Equal(SettingOperation.Set, c.Change.Operation));
-        Assert.All(plan.Changes, c => Assert.Contains($"{c.Change.Name}={c.Change.Value}", c.Command.Display, StringComparison.Ordinal));
+        Assert.All(plan.Changes.Where(c => c.Command.Arguments[1] == "-e"), c => Assert.Contains($"{c.Change.Name}={c.Change.Value}", c.Command.Display, StringComparison.Ordinal));
         Assert.DoesNotContain(plan.Changes, c => c.Change.Name == "reload");
     }
 
@@ -56,14 +56,28 @@ public sealed class RemediationPlannerTests
     public void Plan_CommandItCannotTranslate_StaysManual()
     {
         var check = new CheckResult("mta.bounce-hygiene", CheckStatus.Warn, CheckSeverity.Low, "t", "s", "e", [], "r");
-        var result = new MtaRuleResult(check, [RemediationCommand.Of("postconf", "-P", "smtp/inet/soft_bounce=no"), RemediationCommand.Of("postconf", "-e", "soft_bounce=no")], ["Check the queue."]);
+        var result = new MtaRuleResult(check, [RemediationCommand.Of("postconf", "-PX", "smtp/inet/soft_bounce"), RemediationCommand.Of("postconf", "-X", "no_such_parameter"), RemediationCommand.Of("postconf", "-e", "soft_bounce=no")], ["Check the queue."]);
 
         var plan = RemediationPlanner.Plan([result], ["mta.bounce-hygiene"]);
 
         Assert.Equal([new SettingChange("soft_bounce", SettingOperation.Set, "no")], plan.Changes.Select(c => c.Change));
-        Assert.Equal(2, plan.ManualSteps.Count);
-        Assert.Contains("postconf -P smtp/inet/soft_bounce=no", plan.ManualSteps[0].Step, StringComparison.Ordinal);
+        Assert.Equal(3, plan.ManualSteps.Count);
+        Assert.Contains("postconf -PX smtp/inet/soft_bounce", plan.ManualSteps[0].Step, StringComparison.Ordinal);
         Assert.False(plan.FullyAutomated);
+    }
+
+    [Fact]
+    public void Plan_ResetAndOverride_BecomeSetsTheConnectorCanApply()
+    {
+        var check = new CheckResult("smtp.unknown-recipient", CheckStatus.Fail, CheckSeverity.High, "t", "s", "e", [], "r");
+        var result = new MtaRuleResult(check, [RemediationCommand.Of("postconf", "-X", "local_recipient_maps"), RemediationCommand.Of("postconf", "-P", "smtp/inet/smtpd_reject_unlisted_recipient=yes"), RemediationCommand.Of("postfix", "reload")], []);
+
+        var plan = RemediationPlanner.Plan([result], ["smtp.unknown-recipient"]);
+
+        Assert.True(plan.FullyAutomated);
+        Assert.Equal(
+            [new SettingChange("local_recipient_maps", SettingOperation.Set, "proxy:unix:passwd.byname $alias_maps"), new SettingChange("smtp/inet/smtpd_reject_unlisted_recipient", SettingOperation.Set, "yes")],
+            plan.Changes.Select(c => c.Change));
     }
 
     [Fact]
