@@ -30,32 +30,11 @@ public static class HostName
     public static bool TryNormalize(string? input, out string normalized, out string error, bool allowUnderscore = false)
     {
         normalized = string.Empty;
-        var text = input?.Trim() ?? string.Empty;
-        if (text.EndsWith('.'))
+        if (!TryPrepare(input, out var text, out error))
         {
-            text = text[..^1];
-        }
-
-        if (text.Length == 0)
-        {
-            error = "A name is required.";
             return false;
         }
 
-        if (text.Any(c => c > 0x7F))
-        {
-            try
-            {
-                text = Idn.GetAscii(text);
-            }
-            catch (ArgumentException)
-            {
-                error = "It is not a valid internationalized domain name.";
-                return false;
-            }
-        }
-
-        text = text.ToLowerInvariant();
         if (text.Length > MaxLength)
         {
             error = $"It is {text.Length} characters long; a DNS name has at most {MaxLength}.";
@@ -94,27 +73,11 @@ public static class HostName
         }
 
         normalized = string.Empty;
-        var text = input?.Trim() ?? string.Empty;
-        if (text.EndsWith('.'))
+        if (!TryPrepare(input, out var text, out error))
         {
-            text = text[..^1];
-        }
-
-        if (text.Length == 0)
-        {
-            error = "A name is required.";
             return false;
         }
 
-        if (text.Any(c => c > 0x7F))
-        {
-            if (!TryNormalize(text, out text, out error, allowUnderscore: true))
-            {
-                return false;
-            }
-        }
-
-        text = text.ToLowerInvariant();
         if (text.Length > MaxLength)
         {
             error = $"It is {text.Length} characters long; a DNS name has at most {MaxLength}.";
@@ -182,6 +145,39 @@ public static class HostName
         IPAddress.TryParse(input?.Trim(), out var address)
         && (address.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6)
         && (address.AddressFamily != AddressFamily.InterNetwork || input!.Trim().Count(c => c == '.') == 3);
+
+    /// <summary>Trims, drops the root dot, and turns an internationalized name into lower-case A-labels.</summary>
+    private static bool TryPrepare(string? input, out string text, out string error)
+    {
+        text = input?.Trim() ?? string.Empty;
+        if (text.EndsWith('.'))
+        {
+            text = text[..^1];
+        }
+
+        if (text.Length == 0)
+        {
+            error = "A name is required.";
+            return false;
+        }
+
+        if (text.Any(c => c > 0x7F))
+        {
+            try
+            {
+                text = Idn.GetAscii(text);
+            }
+            catch (ArgumentException)
+            {
+                error = "It is not a valid internationalized domain name.";
+                return false;
+            }
+        }
+
+        text = text.ToLowerInvariant();
+        error = string.Empty;
+        return true;
+    }
 
     private static bool IsValidLabel(string label, bool allowUnderscore, out string error)
     {
