@@ -115,6 +115,7 @@
   connection.on("scanQueued", onEvent);
   connection.on("scanCompleted", onEvent);
   connection.on("jobUpdated", onEvent);
+  connection.on("agentPresence", onEvent);
   if (kind !== "fleet") {
     connection.on("scanProgress", onEvent);
   }

@@ -33,6 +33,7 @@ internal sealed class AgentsHub(
     AuditTrail audit,
     Jobs.JobReports jobs,
     Jobs.JobDispatcher dispatcher,
+    AgentPresenceEvents presenceEvents,
     IOptions<AgentOptions> options,
     TimeProvider clock) : Hub
 {
@@ -42,12 +43,19 @@ internal sealed class AgentsHub(
         presence.Connected(agentId, Context);
         var now = clock.GetUtcNow().UtcDateTime;
         await db.Agents.Where(a => a.Id == agentId).ExecuteUpdateAsync(s => s.SetProperty(a => a.LastConnectedAt, now).SetProperty(a => a.LastSeenAt, now));
+        await presenceEvents.PublishAsync(new AgentPresenceEvent(ServerId, agentId, AgentStatusDto.Online));
         await base.OnConnectedAsync();
     }
 
     public override async Task OnDisconnectedAsync(Exception? exception)
     {
-        presence.Disconnected(AgentId, Context.ConnectionId);
+        var agentId = AgentId;
+        presence.Disconnected(agentId, Context.ConnectionId);
+        if (!presence.IsOnline(agentId))
+        {
+            await presenceEvents.PublishAsync(new AgentPresenceEvent(ServerId, agentId, AgentStatusDto.Offline));
+        }
+
         await base.OnDisconnectedAsync(exception);
     }
 

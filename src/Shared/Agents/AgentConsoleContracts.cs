@@ -53,3 +53,9 @@ public interface IAgentAdministration
     /// <summary>Revokes the server's agent credential and disconnects the agent at once.</summary>
     Task<OperationResult> RevokeAsync(Guid serverId, CancellationToken cancellationToken);
 }
+
+/// <summary>An agent came online or went offline; sent on the status hub to the server's and the fleet's groups as <c>agentPresence</c>.</summary>
+/// <param name="ServerId">The server the agent acts for.</param>
+/// <param name="AgentId">The agent.</param>
+/// <param name="Status">online or offline.</param>
+public sealed record AgentPresenceEvent(Guid ServerId, Guid AgentId, string Status);
