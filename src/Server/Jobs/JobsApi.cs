@@ -32,6 +32,9 @@ internal static class JobsApi
         jobs.MapPost("/{id:guid}/cancel", CancelAsync).WithName("CancelJob")
             .WithSummary("Cancel a job that is still queued; 409 once the agent has it.")
             .Produces<JobDto>().RequireAuthorization(Policies.ServersWrite).WithStandardProblems(404, 409);
+        api.MapGet("/servers/{id:guid}/jobs/fixable", ListFixableAsync).WithTags("Jobs").WithName("ListFixableChecks")
+            .WithSummary("The failed settings checks of the server's latest snapshot, with the changes a job would make and what stays manual.")
+            .RequireAuthorization(Policies.Read).WithStandardProblems(404);
         api.MapGet("/servers/{id:guid}/jobs", ListAsync).WithTags("Jobs").WithName("ListServerJobs")
             .WithSummary("The server's latest 50 jobs, newest first.").RequireAuthorization(Policies.Read).WithStandardProblems();
         return api;
@@ -51,6 +54,11 @@ internal static class JobsApi
         var result = await jobs.CancelAsync(id, ct);
         return result.Succeeded ? TypedResults.Ok(result.Value) : result.ToProblem();
     }
+
+    private static async Task<Results<Ok<IReadOnlyList<FixableCheckDto>>, ProblemHttpResult>> ListFixableAsync(Guid id, IJobService jobs, Shared.Servers.IServerInventory inventory, CancellationToken ct) =>
+        await inventory.GetAsync(id, ct) is null
+            ? ApiExtensions.Problem(StatusCodes.Status404NotFound, "Not found", $"No server has the id {id}.")
+            : TypedResults.Ok(await jobs.ListFixableAsync(id, ct));
 
     private static async Task<Ok<IReadOnlyList<JobDto>>> ListAsync(Guid id, IJobService jobs, CancellationToken ct) =>
         TypedResults.Ok(await jobs.ListAsync(id, ct));

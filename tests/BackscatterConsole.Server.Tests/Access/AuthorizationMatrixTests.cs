@@ -62,6 +62,7 @@ public sealed class AuthorizationMatrixTests(AppFactory factory) : IClassFixture
         ["GET /api/v1/jobs/{id:guid}"] = Readers,
         ["POST /api/v1/jobs/{id:guid}/cancel"] = Writers,
         ["GET /api/v1/servers/{id:guid}/jobs"] = Readers,
+        ["GET /api/v1/servers/{id:guid}/jobs/fixable"] = Readers,
     };
 
     private static readonly Dictionary<string, string[]> PageMatrix = new()

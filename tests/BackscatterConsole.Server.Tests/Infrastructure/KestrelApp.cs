@@ -28,16 +28,27 @@ public sealed class KestrelApp : IAsyncDisposable
     /// <summary>An Admin API client.</summary>
     public HttpClient Api { get; }
 
-    public static KestrelApp Start(Dictionary<string, string?>? settings = null)
+    /// <summary>Starts the server; a restart test passes the same data directory and port twice and keeps the data.</summary>
+    public static KestrelApp Start(Dictionary<string, string?>? settings = null, string? dataDirectory = null, int port = 0, bool keepData = false)
     {
-        var factory = new AppFactory { Settings = settings ?? [] };
-        factory.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
+        var factory = dataDirectory is null
+            ? new AppFactory { Settings = settings ?? [], DeleteDataOnDispose = !keepData }
+            : new AppFactory { Settings = settings ?? [], DataDirectory = dataDirectory, DeleteDataOnDispose = !keepData };
+        factory.UseKestrel(options => options.Listen(IPAddress.Loopback, port));
         factory.StartServer();
         var address = new Uri(factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
 
         // Clients the factory creates (PortalSession) must talk to the Kestrel port, not the in-memory default.
         factory.ClientOptions.BaseAddress = address;
         return new KestrelApp(factory, address);
+    }
+
+    /// <summary>A loopback port that was free a moment ago, for a server that must come back on the same address.</summary>
+    public static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public static EnrollmentRequest EnrollmentRequest(string token) => new(token, "mx1.example.com", AgentConnectorKind.Postfix, "1.0.0", "Debian 12");
