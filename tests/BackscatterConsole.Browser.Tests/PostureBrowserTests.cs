@@ -3,7 +3,7 @@ namespace BackscatterConsole.Browser.Tests;
 public sealed class PostureBrowserTests(PortalFixture portal) : IClassFixture<PortalFixture>
 {
     [Fact]
-    public async Task ServerPage_LoadsDomainPostureAfterRendering()
+    public async Task ServerPage_CheckNow_LoadsDomainPostureInPlace()
     {
         var page = await portal.SignedInPageAsync();
         await page.ClickAsync("[data-testid=add-server]");
@@ -12,7 +12,8 @@ public sealed class PostureBrowserTests(PortalFixture portal) : IClassFixture<Po
         await page.FillAsync("#domains", "good.test: sel\nplusall.test");
         await page.ClickAsync("[data-testid=save-server]");
 
-        // htmx replaces the placeholder with the checks once DNS has answered.
+        // The live check runs on request; htmx replaces the placeholder with the checks once DNS has answered.
+        await page.ClickAsync("[data-testid=check-posture-now]");
         await page.WaitForSelectorAsync("[data-testid=domain-posture] [data-testid=posture-report][data-domain='plusall.test']");
         Assert.Equal(0, await page.Locator("[data-testid=posture-placeholder]").CountAsync());
         Assert.Equal("fail", await page.GetAttributeAsync("[data-domain='plusall.test'] .check-row[data-check-id='spf.all']", "data-status"));

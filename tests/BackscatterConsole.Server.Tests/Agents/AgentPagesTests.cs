@@ -25,6 +25,7 @@ public sealed class AgentPagesTests(AppFactory factory) : IClassFixture<AppFacto
         Assert.Contains($"--Agent:EnrollmentToken={token}", page.QuerySelector("#agent-command")!.TextContent, StringComparison.Ordinal);
         Assert.Equal(AgentStatusDto.NeverConnected, page.QuerySelector("[data-testid=agent-status]")!.GetAttribute("data-status"));
         Assert.Null(page.QuerySelector("[data-testid=revoke-agent]"));
+        Assert.NotNull(page.QuerySelector("[data-testid=no-snapshot]"));
 
         var again = await session.GetPageAsync($"/servers/{server.Id}/agent");
         Assert.Null(again.QuerySelector("[data-testid=enrollment-token]"));
