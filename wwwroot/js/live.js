@@ -12,6 +12,8 @@
   var selector = "#" + region.id;
   var kind = region.getAttribute("data-live");
   var id = region.getAttribute("data-live-id");
+  // A job page also follows its server, whose scans include the job's verification scan.
+  var serverId = region.getAttribute("data-live-server");
   var fetching = false;
   var again = false;
 
@@ -76,7 +78,7 @@
       return true;
     }
     if (kind === "job") {
-      return e.jobId === id;
+      return e.jobId === id || (!!serverId && !!e.scanId && e.serverId === serverId);
     }
     return kind === "scan" ? e.scanId === id : e.serverId === id;
   }
@@ -102,7 +104,9 @@
       return connection.invoke("SubscribeServer", id);
     }
     if (kind === "job") {
-      return connection.invoke("SubscribeJob", id);
+      return connection.invoke("SubscribeJob", id).then(function () {
+        return serverId ? connection.invoke("SubscribeServer", serverId) : null;
+      });
     }
     return connection.invoke("SubscribeFleet");
   }

@@ -1,0 +1,66 @@
+using System.Net.Http.Json;
+using BackscatterConsole.Agent.Transport;
+using BackscatterConsole.Domain.Settings;
+using BackscatterConsole.Shared.Agents;
+using BackscatterConsole.Shared.Jobs;
+using BackscatterConsole.Shared.Servers;
+using BackscatterConsole.Shared.Settings;
+
+namespace BackscatterConsole.Browser.Tests;
+
+public sealed class JobLiveBrowserTests(PortalFixture portal) : IClassFixture<PortalFixture>
+{
+    [Fact]
+    public async Task JobPage_AgentWorksThroughTheSteps_PageFollowsLiveAndShowsTheVerification()
+    {
+        using var api = portal.CreateApiClient();
+        var server = (await (await api.PostAsJsonAsync("/api/v1/servers", new { name = "live-job", hostname = "mx.example.com", platform = "postfix" })).Content.ReadFromJsonAsync<ServerDto>())!;
+        (await api.PostAsJsonAsync($"/api/v1/servers/{server.Id}/settings-snapshots", new { text = "soft_bounce = yes\n" })).EnsureSuccessStatusCode();
+        var enrollment = (await (await api.PostAsJsonAsync($"/api/v1/servers/{server.Id}/agent-enrollments", new { })).Content.ReadFromJsonAsync<AgentEnrollmentDto>())!;
+        var enrolled = (await (await api.PostAsJsonAsync(AgentHub.EnrollPath, new EnrollmentRequest(enrollment.Token, "mx.example.com", AgentConnectorKind.Postfix, "1.0", "Debian"))).Content.ReadFromJsonAsync<EnrollmentResponse>())!;
+        var created = await api.PostAsJsonAsync("/api/v1/jobs", new { serverId = server.Id, checkIds = new[] { "mta.bounce-hygiene" } });
+        created.EnsureSuccessStatusCode();
+        var job = (await created.Content.ReadFromJsonAsync<JobDto>())!;
+
+        var page = await portal.SignedInPageAsync();
+        await page.GotoAsync($"/jobs/{job.Id}");
+        await page.WaitForSelectorAsync("#job-live[data-live-connected='true']");
+        Assert.Equal(JobStates.Queued, await page.GetAttributeAsync("[data-testid=job]", "data-state"));
+        await page.EvaluateAsync("() => { window.sameDocument = true; }");
+
+        // A scripted agent: slow enough that each step is seen on its own, then the fresh snapshot for verification.
+        await using var agent = new HubClient(new HubClientOptions
+        {
+            HubUrl = new Uri(portal.BaseAddress, AgentHub.Path),
+            AccessTokenProvider = _ => ValueTask.FromResult<string?>(enrolled.Credential),
+        });
+        agent.On<JobDispatch>(AgentHub.Agent.DispatchJob, async (dispatch, ct) =>
+        {
+            string[] steps = ["plan", "apply", "reload", "verify"];
+            for (var i = 0; i < steps.Length; i++)
+            {
+                var start = DateTimeOffset.UtcNow;
+                await agent.SendAsync(AgentHub.Server.ReportJobStep, [new JobStepEvent(dispatch.JobId, i + 1, steps[i], JobStepState.Running, start, null, string.Empty, null)], ct);
+                await Task.Delay(300, ct);
+                await agent.SendAsync(AgentHub.Server.ReportJobStep, [new JobStepEvent(dispatch.JobId, i + 1, steps[i], JobStepState.Succeeded, start, DateTimeOffset.UtcNow, "ok", 0)], ct);
+            }
+
+            await agent.SendAsync(AgentHub.Server.ReportJobCompleted, [new JobCompletion(dispatch.JobId, AgentJobState.Succeeded, [new SettingDiff("soft_bounce", SettingOperation.Set, "no", ["yes"], ["no"], false)], null, DateTimeOffset.UtcNow)], ct);
+        });
+        agent.On(AgentHub.Agent.RequestSnapshot, async (_, ct) =>
+        {
+            var snapshot = PostconfParser.ParseSnapshot("soft_bounce = no\n", null, DateTimeOffset.UtcNow).Value with { Source = SettingsSources.Agent };
+            await agent.SendAsync(AgentHub.Server.ReportSnapshot, [new AgentSnapshotReport(enrolled.AgentId, snapshot, [], null)], ct);
+            return null;
+        });
+        agent.Connected += async ct => await agent.InvokeAsync<AgentWelcome>(AgentHub.Server.Hello, [new AgentHello(enrolled.AgentId, "test", AgentConnectorKind.Postfix, "mx.example.com", [])], ct);
+        await agent.StartAsync();
+
+        await page.WaitForSelectorAsync("[data-testid=job-steps] [data-step='plan']");
+        await page.WaitForSelectorAsync("[data-testid=job][data-state='succeeded']");
+        Assert.Equal(4, await page.Locator("[data-testid=job-steps] [data-step-state='succeeded']").CountAsync());
+        await page.WaitForSelectorAsync("[data-testid=verification] [data-check-id='mta.bounce-hygiene'][data-status='pass']");
+        Assert.True(await page.EvaluateAsync<bool>("() => window.sameDocument === true"));
+        await portal.ScreenshotAsync(page, "31-job-live");
+    }
+}
