@@ -53,7 +53,7 @@ internal sealed class ScanExecutor(
             var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
             var scan = await db.Scans.AsNoTracking().Include(s => s.Server!).ThenInclude(s => s.Domains).SingleAsync(s => s.Id == scanId, cancellationToken);
             server = scan.Server!;
-            snapshot = await db.SettingsSnapshots.AsNoTracking().Where(s => s.ServerId == server.Id).OrderByDescending(s => s.UploadedAt).FirstOrDefaultAsync(cancellationToken);
+            snapshot = await SettingsSnapshotService.Current(db, server.Id).FirstOrDefaultAsync(cancellationToken);
         }
 
         var steps = Plan(server, snapshot);

@@ -131,13 +131,24 @@ internal sealed class SettingsSnapshotService(AppDbContext db, AuditTrail audit,
             return new(OperationStatus.NotFound, null, $"No server has the id {serverId}.");
         }
 
-        var record = await db.SettingsSnapshots.AsNoTracking().Where(s => s.ServerId == serverId).OrderByDescending(s => s.UploadedAt).FirstOrDefaultAsync(cancellationToken);
+        var record = await Current(db, serverId).FirstOrDefaultAsync(cancellationToken);
         return record is null
             ? new(OperationStatus.NotFound, null, "This server has no settings snapshot yet; upload one with POST .../settings-snapshots.")
             : OperationResult<SettingsSnapshotDto>.Ok(ToDto(record));
     }
 
     /// <summary>The stored snapshot in the form the settings rules read.</summary>
+    /// <summary>
+    /// The snapshot the checklist and jobs use: the agent's newest when an agent has reported one, since it is read from
+    /// the server itself on a schedule; otherwise the newest pasted one.
+    /// </summary>
+    public static IQueryable<SettingsSnapshotRecord> Current(AppDbContext db, Guid serverId)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        return db.SettingsSnapshots.AsNoTracking().Where(s => s.ServerId == serverId)
+            .OrderByDescending(s => s.Source == SettingsSources.Agent).ThenByDescending(s => s.UploadedAt);
+    }
+
     public static SettingsSnapshot ToSnapshot(SettingsSnapshotRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);

@@ -72,6 +72,29 @@ public sealed class JobsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Snapshots_AgentsReportIsPreferredOverANewerPastedOne()
+    {
+        var (server, enrolled) = await ServerWithSnapshotAndAgentAsync();
+        var hub = _app.HubClient(enrolled.Credential);
+        await using (hub)
+        {
+            await hub.StartAsync();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            await hub.WaitForConnectedAsync(timeout.Token);
+            var reported = PostconfParser.ParseSnapshot("soft_bounce = no\n", null, DateTimeOffset.UtcNow).Value with { Source = SettingsSources.Agent };
+            await hub.InvokeAsync<object>(AgentHub.Server.ReportSnapshot, [new AgentSnapshotReport(enrolled.AgentId, reported, [], null)], timeout.Token);
+        }
+
+        await UploadWeakSnapshotAsync(_app, server.Id);
+
+        var current = await _app.Api.GetFromJsonAsync<SettingsSnapshotDto>($"/api/v1/servers/{server.Id}/settings-snapshots/latest");
+        Assert.Equal(SettingsSources.Agent, current!.Source);
+        var scan = await ScanApi.WaitUntilFinishedAsync(_app.Api, await ScanApi.StartAsync(_app.Api, server.Id));
+        var hygiene = scan.Results.Single(r => r.Id == "mta.bounce-hygiene" && r.Source == CheckSources.Settings);
+        Assert.Contains(hygiene.Evidence, line => line.Contains("agent", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Job_AgentOffline_WaitsQueuedAndRunsWhenTheAgentConnects()
     {
         var (server, enrolled) = await ServerWithSnapshotAndAgentAsync();
