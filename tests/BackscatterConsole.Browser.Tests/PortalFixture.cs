@@ -112,6 +112,7 @@ public sealed class PortalFixture : IAsyncLifetime
             builder.UseEnvironment("Testing");
             builder.UseSetting("Storage:DataDirectory", dataDirectory);
             builder.UseSetting("Bootstrap:AdminPassword", AdminPassword);
+            builder.UseSetting("SignInRateLimit:PermitLimit", "100000");
             builder.UseSetting("Bootstrap:ApiToken", ApiToken);
             builder.UseSetting("Dns:Servers:0", dnsServer);
             builder.UseSetting("Logging:LogLevel:Default", "Warning");
