@@ -35,7 +35,8 @@ internal sealed class ScanService(
 
         var scan = NewScan(serverId, trigger, requestedBy);
         db.Scans.Add(scan);
-        await using var lease = await audit.StageAsync(StartedEvent(scan), cancellationToken);
+        // Routine rescans of the scheduler are not security events; the trail keeps what people (and jobs) started.
+        await using var lease = trigger == ScanTriggers.Schedule ? null : await audit.StageAsync(StartedEvent(scan), cancellationToken);
         try
         {
             await db.SaveChangesAsync(cancellationToken);

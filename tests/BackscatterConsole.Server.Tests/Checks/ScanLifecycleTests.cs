@@ -103,5 +103,9 @@ public sealed class ScanLifecycleTests
         await Task.Delay(1000);
         Assert.Equal(1, (await api.GetFromJsonAsync<Shared.Common.PagedResult<ScanSummaryDto>>($"/api/v1/servers/{server.Id}/scans"))!.Total);
         Assert.Equal(0, (await api.GetFromJsonAsync<Shared.Common.PagedResult<ScanSummaryDto>>($"/api/v1/servers/{off.Id}/scans"))!.Total);
+
+        // Routine rescans are not security events: they stay out of the audit trail.
+        var audit = await api.GetFromJsonAsync<Shared.Common.PagedResult<Shared.Audit.AuditEntryDto>>($"/api/v1/audit?action={Shared.Audit.AuditActions.ScanStarted}");
+        Assert.DoesNotContain(audit!.Items, e => e.After?.Contains(scheduled.Id.ToString(), StringComparison.Ordinal) == true);
     }
 }
