@@ -1,6 +1,7 @@
 using BackscatterConsole.Server.Access;
 using BackscatterConsole.Server.Agents;
 using BackscatterConsole.Server.Audit;
+using BackscatterConsole.Server.ChangeRequests;
 using BackscatterConsole.Server.Checks;
 using BackscatterConsole.Server.Data;
 using BackscatterConsole.Server.Health;
@@ -24,6 +25,7 @@ builder.AddSettingsSnapshots();
 builder.AddChecks();
 builder.AddAgents();
 builder.AddJobs();
+builder.AddChangeRequests();
 
 var app = builder.Build();
 app.UseExceptionHandler();
@@ -38,7 +40,7 @@ app.UseAntiforgery();
 
 app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
 app.MapHealth();
-app.MapGroup("/api/v1").MapAccessApi().MapServersApi().MapPostureApi().MapAuditApi().MapSettingsApi().MapChecksApi().MapAgentsApi().MapJobsApi();
+app.MapGroup("/api/v1").MapAccessApi().MapServersApi().MapPostureApi().MapAuditApi().MapSettingsApi().MapChecksApi().MapAgentsApi().MapJobsApi().MapChangeRequestsApi();
 app.MapStatusHub();
 app.MapUi();
 app.MapAuditExportForPortal();

@@ -57,6 +57,7 @@ internal static class AccessExtensions
             .AddPolicy(Policies.ServersWrite, p => p.RequireRole(Roles.Admin, Roles.Operator))
             .AddPolicy(Policies.Admin, p => p.RequireRole(Roles.Admin))
             .AddPolicy(Policies.AuditRead, p => p.RequireRole(Roles.Admin, Roles.Reviewer))
+            .AddPolicy(Policies.Review, p => p.RequireRole(Roles.Admin, Roles.Reviewer))
             .AddPolicy(Policies.Authenticated, p => p.RequireAuthenticatedUser());
 
         services.AddScoped<IUserAdministration, UserAdministration>();

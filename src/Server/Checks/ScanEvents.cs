@@ -31,6 +31,9 @@ internal sealed class StatusHub : Hub
 
     public static string JobGroup(Guid jobId) => "job:" + jobId.ToString("D");
 
+    /// <summary>Every change request's state changes: review queues, request pages and in-app notifications.</summary>
+    public const string ReviewsGroup = "reviews";
+
     public Task SubscribeServer(Guid serverId) => Groups.AddToGroupAsync(Context.ConnectionId, ServerGroup(serverId));
 
     public Task UnsubscribeServer(Guid serverId) => Groups.RemoveFromGroupAsync(Context.ConnectionId, ServerGroup(serverId));
@@ -42,6 +45,10 @@ internal sealed class StatusHub : Hub
     public Task SubscribeJob(Guid jobId) => Groups.AddToGroupAsync(Context.ConnectionId, JobGroup(jobId));
 
     public Task UnsubscribeJob(Guid jobId) => Groups.RemoveFromGroupAsync(Context.ConnectionId, JobGroup(jobId));
+
+    public Task SubscribeReviews() => Groups.AddToGroupAsync(Context.ConnectionId, ReviewsGroup);
+
+    public Task UnsubscribeReviews() => Groups.RemoveFromGroupAsync(Context.ConnectionId, ReviewsGroup);
 
     public Task SubscribeFleet() => Groups.AddToGroupAsync(Context.ConnectionId, FleetGroup);
 

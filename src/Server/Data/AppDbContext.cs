@@ -29,6 +29,8 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options)
 
     public DbSet<RemediationJob> Jobs => Set<RemediationJob>();
 
+    public DbSet<ChangeRequestRecord> ChangeRequests => Set<ChangeRequestRecord>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);

@@ -315,6 +315,9 @@ public sealed class RemediationJob
 
     public Guid? VerificationScanId { get; set; }
 
+    /// <summary>The approved change request this job applies, when it came from one.</summary>
+    public Guid? ChangeRequestId { get; set; }
+
     /// <summary>Set when the job succeeded and the console waits for the agent's fresh snapshot to re-run the checks.</summary>
     public bool AwaitingVerification { get; set; }
 
@@ -339,4 +342,90 @@ public sealed class JobStepRecord
     public required string Output { get; set; }
 
     public int? ExitCode { get; set; }
+}
+
+/// <summary>A change request: remediations for one or many servers, reviewed by a second person before they run.</summary>
+public sealed class ChangeRequestRecord
+{
+    public Guid Id { get; set; }
+
+    public required string Title { get; set; }
+
+    public string? Rationale { get; set; }
+
+    public required string State { get; set; }
+
+    public Guid AuthorId { get; set; }
+
+    public required string AuthorName { get; set; }
+
+    public Guid LastEditorId { get; set; }
+
+    public required string LastEditorName { get; set; }
+
+    public DateTime CreatedAt { get; set; }
+
+    public DateTime UpdatedAt { get; set; }
+
+    /// <summary>Concurrency token: every change and transition bumps it, so two racing actions cannot both apply.</summary>
+    public long Revision { get; set; }
+
+    public List<ChangeRequestItemRecord> Items { get; set; } = [];
+
+    public List<ChangeRequestApprovalRecord> Approvals { get; set; } = [];
+
+    public List<ChangeRequestCommentRecord> Comments { get; set; } = [];
+}
+
+public sealed class ChangeRequestItemRecord
+{
+    public long Id { get; set; }
+
+    public Guid ChangeRequestId { get; set; }
+
+    public int Position { get; set; }
+
+    public Guid ServerId { get; set; }
+
+    public required string ServerName { get; set; }
+
+    public List<string> CheckIds { get; set; } = [];
+
+    /// <summary>The planned changes with their current values (JSON).</summary>
+    public required string ChangesJson { get; set; }
+
+    public List<string> ManualSteps { get; set; } = [];
+
+    public Guid? JobId { get; set; }
+
+    /// <summary>Why the item's job could not be created at apply time.</summary>
+    public string? ApplyError { get; set; }
+}
+
+public sealed class ChangeRequestApprovalRecord
+{
+    public Guid ChangeRequestId { get; set; }
+
+    public Guid ReviewerId { get; set; }
+
+    public required string ReviewerName { get; set; }
+
+    public DateTime ApprovedAt { get; set; }
+}
+
+public sealed class ChangeRequestCommentRecord
+{
+    public Guid Id { get; set; }
+
+    public Guid ChangeRequestId { get; set; }
+
+    public Guid AuthorId { get; set; }
+
+    public required string AuthorName { get; set; }
+
+    public required string Kind { get; set; }
+
+    public required string Text { get; set; }
+
+    public DateTime CreatedAt { get; set; }
 }

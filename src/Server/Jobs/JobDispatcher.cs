@@ -121,6 +121,7 @@ internal sealed class JobExpiryService(IServiceScopeFactory scopes, Microsoft.Ex
             }
 
             await events.UpdatedAsync(new JobUpdatedEvent(job.Id, job.ServerId, job.State, null));
+            await scope.ServiceProvider.GetRequiredService<ChangeRequests.ChangeRequestProgress>().JobFinishedAsync(job.Id, cancellationToken);
         }
     }
 }

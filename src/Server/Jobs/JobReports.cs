@@ -24,6 +24,7 @@ internal sealed class JobReports(
     IScanService scans,
     AgentPresence presence,
     IHubContext<AgentsHub> agents,
+    ChangeRequests.ChangeRequestProgress changeRequests,
     ILogger<JobReports> logger)
 {
     private const int MaxOutput = 64 * 1024;
@@ -99,6 +100,7 @@ internal sealed class JobReports(
         }
 
         await events.UpdatedAsync(new JobUpdatedEvent(job.Id, serverId, job.State, null));
+        await changeRequests.JobFinishedAsync(job.Id, cancellationToken);
         if (job.AwaitingVerification && presence.Connection(agentId) is { } connection)
         {
             // Verification re-runs the checks on fresh values: ask the agent for them; the scan starts when they arrive.

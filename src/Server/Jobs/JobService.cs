@@ -25,6 +25,15 @@ public sealed class JobOptions
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(30);
 }
 
+/// <summary>A fix planned for one server: the changes an agent would make, the current values, what stays manual.</summary>
+internal sealed record PlannedFix(
+    Guid ServerId,
+    string ServerName,
+    IReadOnlyList<string> CheckIds,
+    IReadOnlyList<JobChangeDto> Changes,
+    IReadOnlyDictionary<string, IReadOnlyList<string>> Current,
+    IReadOnlyList<string> ManualSteps);
+
 internal sealed class JobService(
     AppDbContext db,
     ISettingsSnapshotService snapshots,
@@ -32,6 +41,7 @@ internal sealed class JobService(
     IJobEvents events,
     AuditTrail audit,
     IOptions<JobOptions> options,
+    IServiceProvider services,
     TimeProvider clock) : IJobService
 {
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
@@ -55,7 +65,15 @@ internal sealed class JobService(
             return Invalid(errors);
         }
 
-        var serverId = input.ServerId!.Value;
+        var plan = await PlanAsync(input.ServerId!.Value, checkIds, cancellationToken);
+        return plan.Succeeded
+            ? await QueueAsync(plan.Value!, input.DryRun ?? false, createdBy, null, cancellationToken)
+            : OperationResult<JobDto>.From(plan);
+    }
+
+    /// <summary>Plans the fixes of <paramref name="checkIds"/> from the server's current settings snapshot, changing nothing.</summary>
+    internal async Task<OperationResult<PlannedFix>> PlanAsync(Guid serverId, IReadOnlyList<string> checkIds, CancellationToken cancellationToken)
+    {
         var server = await db.Servers.AsNoTracking().Where(s => s.Id == serverId).Select(s => new { s.Name }).SingleOrDefaultAsync(cancellationToken);
         if (server is null)
         {
@@ -65,50 +83,64 @@ internal sealed class JobService(
         var latest = await snapshots.GetLatestAsync(serverId, cancellationToken);
         if (!latest.Succeeded)
         {
-            return new(OperationStatus.Conflict, null, "The server has no settings snapshot yet, so there is nothing to plan from: let its agent report one, or upload one.");
+            return new(OperationStatus.Conflict, null, $"'{server.Name}' has no settings snapshot yet, so there is nothing to plan from: let its agent report one, or upload one.");
         }
 
-        var results = Evaluate(latest.Value!);
+        var snapshot = latest.Value!;
+        var results = Evaluate(snapshot);
         var unknown = checkIds.Where(id => results.All(r => r.Check.Id != id)).ToList();
         if (unknown.Count > 0)
         {
-            return Invalid(new() { ["checkIds"] = [$"Not settings checks of this server: {string.Join(", ", unknown)}. Jobs fix: {string.Join(", ", results.Select(r => r.Check.Id).Distinct())}."] });
+            return OperationResult<PlannedFix>.From(OperationResult.Invalid(new Dictionary<string, string[]>
+            {
+                ["checkIds"] = [$"Not settings checks of '{server.Name}': {string.Join(", ", unknown)}. Jobs fix: {string.Join(", ", results.Select(r => r.Check.Id).Distinct())}."],
+            }));
         }
 
-        var plan = RemediationPlanner.Plan(results, checkIds);
+        var plan = RemediationPlanner.Plan(results, [.. checkIds]);
         if (plan.Changes.Count == 0)
         {
             var why = plan.ManualSteps.Count > 0 ? " What remains is manual: " + string.Join(" ", plan.ManualSteps.Select(m => m.Step)) : " They pass, or their status is unknown, in the latest snapshot.";
-            return new(OperationStatus.Conflict, null, "There is nothing an agent can change for these checks." + why);
+            return new(OperationStatus.Conflict, null, $"There is nothing an agent can change for these checks on '{server.Name}'." + why);
         }
 
+        var changes = plan.Changes.Select(c => new JobChangeDto(c.CheckId, c.Change.Name, c.Change.Operation, c.Change.Value, c.Command.Display)).ToList();
+        var current = changes.Select(c => c.Name).Distinct(StringComparer.Ordinal)
+            .ToDictionary(n => n, n => snapshot.Values.TryGetValue(n, out var v) ? v : (IReadOnlyList<string>)[], StringComparer.Ordinal);
+        return OperationResult<PlannedFix>.Ok(new PlannedFix(serverId, server.Name, [.. checkIds], changes, current, plan.ManualSteps.Select(m => $"{m.CheckId}: {m.Step}").ToList()));
+    }
+
+    /// <summary>Queues a planned fix for the server's agent and sends it when the agent is online.</summary>
+    internal async Task<OperationResult<JobDto>> QueueAsync(PlannedFix plan, bool dryRun, string? createdBy, Guid? changeRequestId, CancellationToken cancellationToken)
+    {
+        var serverId = plan.ServerId;
         if (!await db.Agents.AnyAsync(a => a.ServerId == serverId && a.RevokedAt == null, cancellationToken))
         {
-            return new(OperationStatus.Conflict, null, $"'{server.Name}' has no enrolled agent: create an enrollment token on its Agent page first.");
+            return new(OperationStatus.Conflict, null, $"'{plan.ServerName}' has no enrolled agent: create an enrollment token on its Agent page first.");
         }
 
         if (await db.Jobs.AnyAsync(j => j.ServerId == serverId && !JobStates.Final.Contains(j.State), cancellationToken))
         {
-            return new(OperationStatus.Conflict, null, $"'{server.Name}' already has a job in progress; wait for it, or cancel it while it is queued.");
+            return new(OperationStatus.Conflict, null, $"'{plan.ServerName}' already has a job in progress; wait for it, or cancel it while it is queued.");
         }
 
         var now = clock.GetUtcNow().UtcDateTime;
-        var changes = plan.Changes.Select(c => new JobChangeDto(c.CheckId, c.Change.Name, c.Change.Operation, c.Change.Value, c.Command.Display)).ToList();
         var job = new RemediationJob
         {
             Id = Guid.CreateVersion7(),
             ServerId = serverId,
             State = JobStates.Queued,
-            DryRun = input.DryRun ?? false,
-            CheckIds = checkIds,
-            ChangesJson = JsonSerializer.Serialize(changes, Json),
-            ManualSteps = plan.ManualSteps.Select(m => $"{m.CheckId}: {m.Step}").ToList(),
+            DryRun = dryRun,
+            CheckIds = [.. plan.CheckIds],
+            ChangesJson = JsonSerializer.Serialize(plan.Changes, Json),
+            ManualSteps = [.. plan.ManualSteps],
             CreatedAt = now,
             CreatedBy = createdBy,
             ExpiresAt = now + options.Value.Expiry,
+            ChangeRequestId = changeRequestId,
         };
         db.Jobs.Add(job);
-        await using (await audit.StageAsync(new AuditEvent(AuditActions.JobCreated, "job", job.Id.ToString(), After: new { job.ServerId, job.DryRun, job.CheckIds, changes }, Detail: $"Queued a {(job.DryRun ? "dry-run " : string.Empty)}job for '{server.Name}' fixing {string.Join(", ", checkIds)}."), cancellationToken))
+        await using (await audit.StageAsync(new AuditEvent(AuditActions.JobCreated, "job", job.Id.ToString(), After: new { job.ServerId, job.DryRun, job.CheckIds, changes = plan.Changes, job.ChangeRequestId }, Detail: $"Queued a {(job.DryRun ? "dry-run " : string.Empty)}job for '{plan.ServerName}' fixing {string.Join(", ", plan.CheckIds)}."), cancellationToken))
         {
             await db.SaveChangesAsync(cancellationToken);
         }
@@ -175,6 +207,7 @@ internal sealed class JobService(
 
         await audit.RecordAsync(new AuditEvent(AuditActions.JobCancelled, "job", id.ToString(), Detail: "Cancelled a queued job."), cancellationToken);
         await events.UpdatedAsync(new JobUpdatedEvent(id, job.ServerId, job.State, null));
+        await services.GetRequiredService<ChangeRequests.ChangeRequestProgress>().JobFinishedAsync(id, cancellationToken);
         return OperationResult<JobDto>.Ok(job);
     }
 

@@ -11,7 +11,8 @@ internal static class JobsApi
     public static IHostApplicationBuilder AddJobs(this IHostApplicationBuilder builder)
     {
         builder.Services.Configure<JobOptions>(builder.Configuration.GetSection(JobOptions.Section));
-        builder.Services.AddScoped<IJobService, JobService>();
+        builder.Services.AddScoped<JobService>();
+        builder.Services.AddScoped<IJobService>(sp => sp.GetRequiredService<JobService>());
         builder.Services.AddScoped<JobDispatcher>();
         builder.Services.AddScoped<JobReports>();
         builder.Services.AddSingleton<IJobEvents, SignalRJobEvents>();

@@ -26,6 +26,11 @@ public static class AuditActions
     public const string JobStep = "job.step";
     public const string JobFinished = "job.finished";
     public const string JobCancelled = "job.cancelled";
+    public const string ChangeRequestCreated = "change-request.created";
+    public const string ChangeRequestEdited = "change-request.edited";
+    public const string ChangeRequestTransition = "change-request.transition";
+    public const string ChangeRequestApproved = "change-request.approved";
+    public const string ChangeRequestCommented = "change-request.commented";
     public const string SettingsSnapshotStored = "settings.snapshot-stored";
     public const string ScanStarted = "scan.started";
     public const string ScanCancelled = "scan.cancelled";

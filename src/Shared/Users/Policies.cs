@@ -12,6 +12,9 @@ public static class Policies
     /// <summary>Manage users and other users' tokens.</summary>
     public const string Admin = "admin";
 
+    /// <summary>Approve or reject other people's change requests (Reviewers and Admins).</summary>
+    public const string Review = "review";
+
     /// <summary>Read and verify the audit trail (Admins and Reviewers).</summary>
     public const string AuditRead = "audit.read";
 

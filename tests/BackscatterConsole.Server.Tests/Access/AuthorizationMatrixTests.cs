@@ -63,6 +63,16 @@ public sealed class AuthorizationMatrixTests(AppFactory factory) : IClassFixture
         ["POST /api/v1/jobs/{id:guid}/cancel"] = Writers,
         ["GET /api/v1/servers/{id:guid}/jobs"] = Readers,
         ["GET /api/v1/servers/{id:guid}/jobs/fixable"] = Readers,
+        ["GET /api/v1/change-requests"] = Readers,
+        ["GET /api/v1/change-requests/{id:guid}"] = Readers,
+        ["POST /api/v1/change-requests"] = Writers,
+        ["PUT /api/v1/change-requests/{id:guid}"] = Writers,
+        ["POST /api/v1/change-requests/{id:guid}/submit"] = Writers,
+        ["POST /api/v1/change-requests/{id:guid}/approve"] = Auditors,
+        ["POST /api/v1/change-requests/{id:guid}/reject"] = Auditors,
+        ["POST /api/v1/change-requests/{id:guid}/withdraw"] = Writers,
+        ["POST /api/v1/change-requests/{id:guid}/apply"] = Writers,
+        ["POST /api/v1/change-requests/{id:guid}/comments"] = Readers,
     };
 
     private static readonly Dictionary<string, string[]> PageMatrix = new()

@@ -268,6 +268,166 @@ namespace BackscatterConsole.Server.Data.Migrations
                     b.ToTable("AuditEntries", (string)null);
                 });
 
+            modelBuilder.Entity("BackscatterConsole.Server.Data.ChangeRequestApprovalRecord", b =>
+                {
+                    b.Property<Guid>("ChangeRequestId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ReviewerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("ApprovedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ReviewerName")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("ChangeRequestId", "ReviewerId");
+
+                    b.ToTable("ChangeRequestApprovals", (string)null);
+                });
+
+            modelBuilder.Entity("BackscatterConsole.Server.Data.ChangeRequestCommentRecord", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("AuthorId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("AuthorName")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ChangeRequestId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ChangeRequestId");
+
+                    b.ToTable("ChangeRequestComments", (string)null);
+                });
+
+            modelBuilder.Entity("BackscatterConsole.Server.Data.ChangeRequestItemRecord", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ApplyError")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ChangeRequestId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ChangesJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.PrimitiveCollection<string>("CheckIds")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("JobId")
+                        .HasColumnType("TEXT");
+
+                    b.PrimitiveCollection<string>("ManualSteps")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("ServerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ServerName")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ChangeRequestId");
+
+                    b.HasIndex("JobId");
+
+                    b.ToTable("ChangeRequestItems", (string)null);
+                });
+
+            modelBuilder.Entity("BackscatterConsole.Server.Data.ChangeRequestRecord", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("AuthorId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("AuthorName")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("LastEditorId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LastEditorName")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Rationale")
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Revision")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("State");
+
+                    b.HasIndex("UpdatedAt");
+
+                    b.ToTable("ChangeRequests", (string)null);
+                });
+
             modelBuilder.Entity("BackscatterConsole.Server.Data.JobStepRecord", b =>
                 {
                     b.Property<Guid>("JobId")
@@ -446,6 +606,9 @@ namespace BackscatterConsole.Server.Data.Migrations
 
                     b.Property<bool>("AwaitingVerification")
                         .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("ChangeRequestId")
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("ChangesJson")
                         .IsRequired()
@@ -844,6 +1007,33 @@ namespace BackscatterConsole.Server.Data.Migrations
                     b.Navigation("User");
                 });
 
+            modelBuilder.Entity("BackscatterConsole.Server.Data.ChangeRequestApprovalRecord", b =>
+                {
+                    b.HasOne("BackscatterConsole.Server.Data.ChangeRequestRecord", null)
+                        .WithMany("Approvals")
+                        .HasForeignKey("ChangeRequestId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("BackscatterConsole.Server.Data.ChangeRequestCommentRecord", b =>
+                {
+                    b.HasOne("BackscatterConsole.Server.Data.ChangeRequestRecord", null)
+                        .WithMany("Comments")
+                        .HasForeignKey("ChangeRequestId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("BackscatterConsole.Server.Data.ChangeRequestItemRecord", b =>
+                {
+                    b.HasOne("BackscatterConsole.Server.Data.ChangeRequestRecord", null)
+                        .WithMany("Items")
+                        .HasForeignKey("ChangeRequestId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("BackscatterConsole.Server.Data.JobStepRecord", b =>
                 {
                     b.HasOne("BackscatterConsole.Server.Data.RemediationJob", null)
@@ -967,6 +1157,15 @@ namespace BackscatterConsole.Server.Data.Migrations
                         .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("BackscatterConsole.Server.Data.ChangeRequestRecord", b =>
+                {
+                    b.Navigation("Approvals");
+
+                    b.Navigation("Comments");
+
+                    b.Navigation("Items");
                 });
 
             modelBuilder.Entity("BackscatterConsole.Server.Data.ManagedServer", b =>
