@@ -48,7 +48,7 @@ internal sealed class JobDispatcher(AppDbContext db, AgentPresence presence, IHu
         }
 
         var now = clock.GetUtcNow().UtcDateTime;
-        var pending = await db.Jobs.Where(j => j.ServerId == serverId && j.ExpiresAt > now
+        var pending = await db.Jobs.AsNoTracking().Where(j => j.ServerId == serverId && j.ExpiresAt > now
                 && (j.State == JobStates.Queued || j.State == JobStates.Dispatched || j.State == JobStates.Running))
             .OrderBy(j => j.CreatedAt).ToListAsync(cancellationToken);
         foreach (var job in pending)
@@ -65,14 +65,19 @@ internal sealed class JobDispatcher(AppDbContext db, AgentPresence presence, IHu
                 return;
             }
 
-            if (job.State == JobStates.Queued)
+            // The agent may already have reported steps or the end by now: only a job still queued becomes dispatched,
+            // so this update can never overwrite what the agent said.
+            var dispatched = await db.Jobs.Where(j => j.Id == job.Id && j.State == JobStates.Queued)
+                .ExecuteUpdateAsync(s => s.SetProperty(j => j.State, JobStates.Dispatched).SetProperty(j => j.DispatchedAt, now), cancellationToken);
+            if (dispatched == 0)
             {
-                job.State = JobStates.Dispatched;
+                await db.Jobs.Where(j => j.Id == job.Id && (j.State == JobStates.Dispatched || j.State == JobStates.Running))
+                    .ExecuteUpdateAsync(s => s.SetProperty(j => j.DispatchedAt, now), cancellationToken);
             }
-
-            job.DispatchedAt = now;
-            await db.SaveChangesAsync(cancellationToken);
-            await events.UpdatedAsync(new JobUpdatedEvent(job.Id, job.ServerId, job.State, null));
+            else
+            {
+                await events.UpdatedAsync(new JobUpdatedEvent(job.Id, job.ServerId, JobStates.Dispatched, null));
+            }
         }
     }
 }
@@ -102,26 +107,37 @@ internal sealed class JobExpiryService(IServiceScopeFactory scopes, Microsoft.Ex
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
         var now = clock.GetUtcNow().UtcDateTime;
-        var expired = await db.Jobs.Where(j => (j.State == JobStates.Queued || j.State == JobStates.Dispatched) && j.ExpiresAt <= now).ToListAsync(cancellationToken);
-        if (expired.Count == 0)
+        var candidates = await db.Jobs.AsNoTracking().Where(j => (j.State == JobStates.Queued || j.State == JobStates.Dispatched) && j.ExpiresAt <= now)
+            .Select(j => new { j.Id, j.ServerId }).ToListAsync(cancellationToken);
+        if (candidates.Count == 0)
         {
             return;
         }
 
         var audit = scope.ServiceProvider.GetRequiredService<Audit.AuditTrail>();
         var events = scope.ServiceProvider.GetRequiredService<IJobEvents>();
-        foreach (var job in expired)
+        const string why = "The agent did not start the job before it expired (it was offline, or never picked it up). Nothing was changed.";
+        foreach (var job in candidates)
         {
-            job.State = JobStates.Expired;
-            job.FinishedAt = now;
-            job.Error = "The agent did not start the job before it expired (it was offline, or never picked it up). Nothing was changed.";
-            await using (await audit.StageAsync(new Audit.AuditEvent(Shared.Audit.AuditActions.JobFinished, "job", job.Id.ToString(), After: new { job.State }, Detail: "The job expired before the agent started it.", ActorName: "system"), cancellationToken))
+            int expired;
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            await using (await audit.StageAsync(new Audit.AuditEvent(Shared.Audit.AuditActions.JobFinished, "job", job.Id.ToString(), After: new { State = JobStates.Expired }, Detail: "The job expired before the agent started it.", ActorName: "system"), cancellationToken))
             {
-                await db.SaveChangesAsync(cancellationToken);
+                // Conditional, so a job the agent started a moment ago keeps its state instead of turning expired.
+                expired = await db.Jobs.Where(j => j.Id == job.Id && (j.State == JobStates.Queued || j.State == JobStates.Dispatched))
+                    .ExecuteUpdateAsync(s => s.SetProperty(j => j.State, JobStates.Expired).SetProperty(j => j.FinishedAt, now).SetProperty(j => j.Error, why), cancellationToken);
+                if (expired > 0)
+                {
+                    await db.SaveChangesAsync(cancellationToken);
+                    await transaction.CommitAsync(cancellationToken);
+                }
             }
 
-            await events.UpdatedAsync(new JobUpdatedEvent(job.Id, job.ServerId, job.State, null));
-            await scope.ServiceProvider.GetRequiredService<ChangeRequests.ChangeRequestProgress>().JobFinishedAsync(job.Id, cancellationToken);
+            if (expired > 0)
+            {
+                await events.UpdatedAsync(new JobUpdatedEvent(job.Id, job.ServerId, JobStates.Expired, null));
+                await scope.ServiceProvider.GetRequiredService<ChangeRequests.ChangeRequestProgress>().JobFinishedAsync(job.Id, cancellationToken);
+            }
         }
     }
 }
