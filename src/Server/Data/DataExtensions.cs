@@ -34,7 +34,8 @@ internal static class DataExtensions
             Pooling = true,
         }.ToString();
 
-        builder.Services.AddDbContext<AppDbContext>(db => db.UseSqlite(connectionString));
+        var connectionSetup = new SqliteConnectionSetup();
+        builder.Services.AddDbContext<AppDbContext>(db => db.UseSqlite(connectionString).AddInterceptors(connectionSetup));
 
         // Keys that protect sign-in cookies and antiforgery tokens live with the data, so sessions survive a restart.
         builder.Services.AddDataProtection()
