@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -28,12 +29,15 @@ internal static class AgentsBenchmark
     private const double LatencyTargetMs = 100;
     private const string AdminPassword = "Bench-Agents-2026!";
     private const string ApiToken = "bsc_bench_agents_token";
-    private static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan SettlePause = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan SteadyWindow = TimeSpan.FromSeconds(30);
 
-    public static async Task<int> Main()
+    public static async Task<int> Main(string[] args)
     {
+        // The heartbeat interval can be changed to tell the cost of heartbeats apart from the cost of connections; 5 s is the benchmark.
+        var heartbeatSeconds = args is ["--heartbeat-seconds", var value] ? int.Parse(value, CultureInfo.InvariantCulture) : 5;
+        var heartbeatInterval = TimeSpan.FromSeconds(heartbeatSeconds);
+        Console.WriteLine($"Load average at start: {LoadAverage()}");
         var repository = FindRepository();
         var dataDirectory = Path.Combine(Path.GetTempPath(), "bsc-bench-agents-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dataDirectory);
@@ -42,7 +46,7 @@ internal static class AgentsBenchmark
         StatusWatcher? watcher = null;
         try
         {
-            server = await ServerProcess.StartAsync(repository, dataDirectory, AdminPassword, ApiToken, HeartbeatInterval);
+            server = await ServerProcess.StartAsync(repository, dataDirectory, AdminPassword, ApiToken, heartbeatInterval);
             Console.WriteLine($"Console pid {server.Pid} at {server.BaseAddress} (Release build, data in {dataDirectory})");
             using var api = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
             api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiToken);
@@ -79,7 +83,7 @@ internal static class AgentsBenchmark
                 await agent.StartAsync(timeout.Token);
             });
             var connectSeconds = clock.Elapsed.TotalSeconds;
-            Console.WriteLine($"Connected and welcomed {agents.Count:N0} agents in {connectSeconds:F1} s; heartbeat every {HeartbeatInterval.TotalSeconds:0} s");
+            Console.WriteLine($"Connected and welcomed {agents.Count:N0} agents in {connectSeconds:F1} s; heartbeat every {heartbeatInterval.TotalSeconds:0} s");
 
             await Task.Delay(SettlePause);
             var steady = await ObserveAsync(server, SteadyWindow, () => agents.Sum(a => a.HeartbeatsSent));
@@ -93,6 +97,15 @@ internal static class AgentsBenchmark
             var heartbeatFailures = agents.Sum(a => a.HeartbeatFailures);
             var serverRss = server.ResidentKib();
             PrintReport(idle, steady, perConnectionKib, latencies, posts, succeeded, connected, reconnects, heartbeatFailures, serverRss);
+            Console.WriteLine($"  {"console threads before connecting / steady / end",-58}{idle.Threads} / {steady.Threads} / {server.Threads()}");
+            Console.WriteLine($"  {"load average at the end (1, 5, 15 min; 2 cores shared)",-58}{LoadAverage()}");
+            var warnings = server.Warnings();
+            Console.WriteLine($"  {"console log lines at warning level or above",-58}{warnings.Count}");
+            foreach (var warning in warnings.Distinct().Take(5))
+            {
+                Console.WriteLine("    " + (warning.Length <= 200 ? warning : warning[..200] + " …"));
+            }
+
 
             var memoryMet = perConnectionKib < MemoryTargetKib;
             var latencyMet = Percentile(latencies, 0.99) < LatencyTargetMs;
@@ -209,7 +222,7 @@ internal static class AgentsBenchmark
         var elapsed = clock.Elapsed.TotalSeconds;
         var cpu = (server.CpuTime() - cpuStart).TotalSeconds / elapsed * 100;
         rss.Sort();
-        return new Observation(rss[rss.Count / 2], cpu, (counter() - countStart) / elapsed);
+        return new Observation(rss[rss.Count / 2], cpu, (counter() - countStart) / elapsed, server.Threads());
     }
 
     private static void PrintReport(Observation idle, Observation steady, double perConnectionKib, List<double> latencies, List<double> posts, int succeeded, int connected, int reconnects, long heartbeatFailures, long endRssKib)
@@ -280,5 +293,7 @@ internal static class AgentsBenchmark
         return directory?.FullName ?? throw new InvalidOperationException("Run the benchmark from inside the repository (BackscatterConsole.sln not found above the program).");
     }
 
-    private sealed record Observation(long RssKib, double CpuPercent, double CounterPerSecond);
+    private static string LoadAverage() => string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+
+    private sealed record Observation(long RssKib, double CpuPercent, double CounterPerSecond, long Threads);
 }

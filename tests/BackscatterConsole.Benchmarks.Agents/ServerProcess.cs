@@ -16,12 +16,14 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     private readonly Process _process;
     private readonly StreamWriter _log;
+    private readonly string _logPath;
     private bool _logClosed;
 
-    private ServerProcess(Process process, StreamWriter log, Uri baseAddress)
+    private ServerProcess(Process process, string logPath, Uri baseAddress)
     {
         _process = process;
-        _log = log;
+        _logPath = logPath;
+        _log = new StreamWriter(logPath) { AutoFlush = false };
         BaseAddress = baseAddress;
     }
 
@@ -56,9 +58,8 @@ internal sealed class ServerProcess : IAsyncDisposable
         // An information line per connection and per request would measure the console logger, not the hub.
         start.Environment["Logging__LogLevel__Default"] = "Warning";
 
-        var log = new StreamWriter(Path.Combine(dataDirectory, "server.log")) { AutoFlush = true };
         var process = new Process { StartInfo = start };
-        var server = new ServerProcess(process, log, baseAddress);
+        var server = new ServerProcess(process, Path.Combine(dataDirectory, "server.log"), baseAddress);
         // The pipes must be drained or the server blocks on a full pipe; the lines go to a file for diagnosis.
         process.OutputDataReceived += (_, e) => server.Write(e.Data);
         process.ErrorDataReceived += (_, e) => server.Write(e.Data);
@@ -79,17 +80,47 @@ internal sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>Resident set size of the server process, in KiB (VmRSS of <c>/proc/&lt;pid&gt;/status</c>).</summary>
-    public long ResidentKib()
+    public long ResidentKib() => StatusField("VmRSS:");
+
+    /// <summary>OS threads of the server process: growth under load means the thread pool is injecting threads for blocked ones.</summary>
+    public long Threads() => StatusField("Threads:");
+
+    /// <summary>Lines of the server's output at warning level or above (the console logger prefixes them warn/fail/crit).</summary>
+    public IReadOnlyList<string> Warnings()
+    {
+        lock (_log)
+        {
+            _log.Flush();
+        }
+
+        using var stream = new FileStream(_logPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        var lines = new List<string>();
+        var previous = string.Empty;
+        while (reader.ReadLine() is { } line)
+        {
+            if (previous.StartsWith("warn:", StringComparison.Ordinal) || previous.StartsWith("fail:", StringComparison.Ordinal) || previous.StartsWith("crit:", StringComparison.Ordinal))
+            {
+                lines.Add(previous.Trim() + " " + line.Trim());
+            }
+
+            previous = line;
+        }
+
+        return lines;
+    }
+
+    private long StatusField(string name)
     {
         foreach (var line in File.ReadLines($"/proc/{Pid}/status"))
         {
-            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+            if (line.StartsWith(name, StringComparison.Ordinal))
             {
-                return long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+                return long.Parse(line[name.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
             }
         }
 
-        throw new InvalidOperationException("VmRSS not found in /proc/<pid>/status.");
+        throw new InvalidOperationException($"{name} not found in /proc/<pid>/status.");
     }
 
     /// <summary>User plus system CPU time the server process has used so far (utime + stime of <c>/proc/&lt;pid&gt;/stat</c>).</summary>
