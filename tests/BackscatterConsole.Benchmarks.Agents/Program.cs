@@ -222,7 +222,7 @@ internal static class AgentsBenchmark
         var elapsed = clock.Elapsed.TotalSeconds;
         var cpu = (server.CpuTime() - cpuStart).TotalSeconds / elapsed * 100;
         rss.Sort();
-        return new Observation(rss[rss.Count / 2], cpu, (counter() - countStart) / elapsed, server.Threads());
+        return new Observation(rss[rss.Count / 2], rss[0], rss[^1], cpu, (counter() - countStart) / elapsed, server.Threads());
     }
 
     private static void PrintReport(Observation idle, Observation steady, double perConnectionKib, List<double> latencies, List<double> posts, int succeeded, int connected, int reconnects, long heartbeatFailures, long endRssKib)
@@ -232,7 +232,9 @@ internal static class AgentsBenchmark
         Console.WriteLine($"Agents benchmark: {AgentCount:N0} agents, {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
         Console.WriteLine(Row("console RSS before connecting (median)", $"{idle.RssKib / 1024.0:F1} MiB"));
         Console.WriteLine(Row($"console RSS, {AgentCount:N0} connected + heartbeating (median)", $"{steady.RssKib / 1024.0:F1} MiB"));
-        Console.WriteLine(Row("memory per connection (RSS delta / agents, incl. agent state)", $"{perConnectionKib:F1} KB"));
+        Console.WriteLine(Row("  RSS readings in that window, min / max", $"{steady.RssMinKib / 1024.0:F1} / {steady.RssMaxKib / 1024.0:F1} MiB"));
+        Console.WriteLine(Row("memory per connection (median RSS delta / agents)", $"{perConnectionKib:F1} KB (includes per-agent state)"));
+        Console.WriteLine(Row("  same from the window's min / max RSS", $"{(steady.RssMinKib - idle.RssKib) / (double)AgentCount:F1} / {(steady.RssMaxKib - idle.RssKib) / (double)AgentCount:F1} KB"));
         Console.WriteLine(Row("console RSS after the dispatch samples", $"{endRssKib / 1024.0:F1} MiB"));
         Console.WriteLine(Row("console CPU, idle before connecting", $"{idle.CpuPercent:F1} % of one core"));
         Console.WriteLine(Row($"console CPU, steady {SteadyWindow.TotalSeconds:0} s window", $"{steady.CpuPercent:F1} % of one core ({steady.CounterPerSecond:F0} heartbeats/s)"));
@@ -295,5 +297,5 @@ internal static class AgentsBenchmark
 
     private static string LoadAverage() => string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
 
-    private sealed record Observation(long RssKib, double CpuPercent, double CounterPerSecond, long Threads);
+    private sealed record Observation(long RssKib, long RssMinKib, long RssMaxKib, double CpuPercent, double CounterPerSecond, long Threads);
 }
