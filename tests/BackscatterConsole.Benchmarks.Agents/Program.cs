@@ -90,7 +90,7 @@ internal static class AgentsBenchmark
             var perConnectionKib = (steady.RssKib - idle.RssKib) / (double)AgentCount;
             Console.WriteLine($"Steady {SteadyWindow.TotalSeconds:0} s with {agents.Count(a => a.IsConnected):N0} connected: RSS {steady.RssKib / 1024.0:F1} MiB, CPU {steady.CpuPercent:F1} % of one core, {steady.CounterPerSecond:F0} heartbeats/s");
 
-            var (latencies, posts, succeeded) = await MeasureDispatchAsync(api, watcher, agents.ToDictionary(a => a.ServerId), sampled, checkIds);
+            var (latencies, posts, succeeded, regressed) = await MeasureDispatchAsync(api, watcher, agents.ToDictionary(a => a.ServerId), sampled, checkIds);
 
             var connected = agents.Count(a => a.IsConnected);
             var reconnects = agents.Sum(a => a.ConnectionCount - 1);
@@ -99,6 +99,12 @@ internal static class AgentsBenchmark
             PrintReport(idle, steady, perConnectionKib, latencies, posts, succeeded, connected, reconnects, heartbeatFailures, serverRss);
             Console.WriteLine($"  {"console threads before connecting / steady / end",-58}{idle.Threads} / {steady.Threads} / {server.Threads()}");
             Console.WriteLine($"  {"load average at the end (1, 5, 15 min; 2 cores shared)",-58}{LoadAverage()}");
+            Console.WriteLine($"  {"jobs (incl. warm-up) whose stored state differs from the final event",-58}{regressed.Count}");
+            foreach (var line in regressed.Take(5))
+            {
+                Console.WriteLine("    " + line);
+            }
+
             var warnings = server.Warnings();
             Console.WriteLine($"  {"console log lines at warning level or above",-58}{warnings.Count}");
             foreach (var warning in warnings.Distinct().Take(5))
@@ -111,10 +117,10 @@ internal static class AgentsBenchmark
             var latencyMet = Percentile(latencies, 0.99) < LatencyTargetMs;
             Console.WriteLine($"target memory per connection < {MemoryTargetKib:0} KB: {(memoryMet ? "met" : "MISSED")} ({perConnectionKib:F1} KB)");
             Console.WriteLine($"target p99 dispatch to first step < {LatencyTargetMs:0} ms: {(latencyMet ? "met" : "MISSED")} ({Percentile(latencies, 0.99):F1} ms)");
-            var healthy = connected == AgentCount && succeeded == Samples;
+            var healthy = connected == AgentCount && succeeded == Samples && regressed.Count == 0;
             if (!healthy)
             {
-                Console.WriteLine($"run NOT healthy: {connected}/{AgentCount} agents connected at the end, {succeeded}/{Samples} sampled jobs succeeded");
+                Console.WriteLine($"run NOT healthy: {connected}/{AgentCount} agents connected at the end, {succeeded}/{Samples} sampled jobs succeeded (event and stored state), {regressed.Count} stored states differ from their final event");
             }
 
             return memoryMet && latencyMet && healthy ? 0 : 1;
@@ -160,12 +166,13 @@ internal static class AgentsBenchmark
     /// subscriber has the first step event (the console created the job, sent DispatchJob to the agent's connection, the
     /// agent reported the plan step, the console stored it and broadcast it). Dry runs, so each job ends after one step.
     /// </summary>
-    private static async Task<(List<double> Latencies, List<double> Posts, int Succeeded)> MeasureDispatchAsync(
+    private static async Task<(List<double> Latencies, List<double> Posts, int Succeeded, List<string> Regressed)> MeasureDispatchAsync(
         HttpClient api, StatusWatcher watcher, Dictionary<Guid, BenchAgent> agents, List<EnrollmentResponse> sampled, List<string> checkIds)
     {
         var latencies = new List<double>(Samples);
         var posts = new List<double>(Samples);
         var succeeded = 0;
+        var regressed = new List<string>();
         for (var index = 0; index < sampled.Count; index++)
         {
             var serverId = sampled[index].ServerId;
@@ -193,6 +200,15 @@ internal static class AgentsBenchmark
             // Waiting for the end keeps the samples apart: the next job's dispatch does not share the console with this one's completion.
             var final = await expectation.Final.Task.WaitAsync(TimeSpan.FromSeconds(10));
             watcher.Forget(serverId);
+
+            // The broadcast is not the record: both the POST (which saves "dispatched" after sending DispatchJob) and the
+            // agent's reports have written by now, so the stored state must be the final one the event announced.
+            var stored = (await api.GetFromJsonAsync<JobDto>($"/api/v1/jobs/{job.Id}"))!;
+            if (stored.State != final.State)
+            {
+                regressed.Add($"{job.Id}: event {final.State}, stored {stored.State}");
+            }
+
             if (index < WarmupSamples)
             {
                 continue;
@@ -200,10 +216,10 @@ internal static class AgentsBenchmark
 
             latencies.Add(Stopwatch.GetElapsedTime(sent, received).TotalMilliseconds);
             posts.Add(Stopwatch.GetElapsedTime(sent, answered).TotalMilliseconds);
-            succeeded += final.State == JobStates.Succeeded ? 1 : 0;
+            succeeded += final.State == JobStates.Succeeded && stored.State == JobStates.Succeeded ? 1 : 0;
         }
 
-        return (latencies, posts, succeeded);
+        return (latencies, posts, succeeded, regressed);
     }
 
     /// <summary>Server CPU over a window (percent of one core), the median RSS of one reading per second, and a counter's rate.</summary>
@@ -240,7 +256,7 @@ internal static class AgentsBenchmark
         Console.WriteLine(Row($"console CPU, steady {SteadyWindow.TotalSeconds:0} s window", $"{steady.CpuPercent:F1} % of one core ({steady.CounterPerSecond:F0} heartbeats/s)"));
         Console.WriteLine(Row($"dispatch -> first step event, n={latencies.Count}", $"p50 {Percentile(latencies, 0.50):F1}  p95 {Percentile(latencies, 0.95):F1}  p99 {Percentile(latencies, 0.99):F1}  max {latencies.Max():F1} ms"));
         Console.WriteLine(Row("  of which POST /api/v1/jobs answered 202", $"p50 {Percentile(posts, 0.50):F1}  p95 {Percentile(posts, 0.95):F1}  p99 {Percentile(posts, 0.99):F1} ms"));
-        Console.WriteLine(Row("sampled jobs succeeded", $"{succeeded}/{latencies.Count}"));
+        Console.WriteLine(Row("sampled jobs succeeded (final event and stored state)", $"{succeeded}/{latencies.Count}"));
         Console.WriteLine(Row("agents connected at the end / reconnects / failed beats", $"{connected:N0} / {reconnects} / {heartbeatFailures}"));
     }
 
