@@ -31,7 +31,7 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     public int Pid => _process.Id;
 
-    public static async Task<ServerProcess> StartAsync(string repository, string dataDirectory, string adminPassword, string apiToken, TimeSpan heartbeatInterval)
+    public static async Task<ServerProcess> StartAsync(string repository, string dataDirectory, string adminPassword, string apiToken, TimeSpan heartbeatInterval, bool workstationGc)
     {
         var dll = Path.Combine(repository, "src", "Server", "bin", "Release", "net10.0", "BackscatterConsole.Server.dll");
         if (!File.Exists(dll))
@@ -57,6 +57,10 @@ internal sealed class ServerProcess : IAsyncDisposable
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         // An information line per connection and per request would measure the console logger, not the hub.
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        if (workstationGc)
+        {
+            start.Environment["DOTNET_gcServer"] = "0";
+        }
 
         var process = new Process { StartInfo = start };
         var server = new ServerProcess(process, Path.Combine(dataDirectory, "server.log"), baseAddress);
