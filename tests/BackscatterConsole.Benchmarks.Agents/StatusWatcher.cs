@@ -1,0 +1,77 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.Json;
+using BackscatterConsole.Agent.Transport;
+using BackscatterConsole.Shared.Jobs;
+
+namespace BackscatterConsole.Benchmarks.Agents;
+
+/// <summary>
+/// An API client on the status hub, like the job page: it joins the groups of the sampled servers before any job exists
+/// (a job's own group cannot be joined before POST /api/v1/jobs returns its id, and the first step can arrive before
+/// that), and timestamps each <c>jobUpdated</c> the moment it is handled.
+/// </summary>
+internal sealed class StatusWatcher : IAsyncDisposable
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private readonly HubClient _client;
+    private readonly ConcurrentDictionary<Guid, Expectation> _expected = new();
+
+    public StatusWatcher(Uri baseAddress, string apiToken)
+    {
+        _client = new HubClient(new HubClientOptions
+        {
+            HubUrl = new Uri(baseAddress, "/hubs/status"),
+            AccessTokenProvider = _ => ValueTask.FromResult<string?>(apiToken),
+        });
+        _client.On("jobUpdated", (arguments, _) =>
+        {
+            var received = Stopwatch.GetTimestamp();
+            if (arguments.Count > 0 && arguments[0].Deserialize<JobUpdatedEvent>(Json) is { } update
+                && _expected.TryGetValue(update.ServerId, out var expectation))
+            {
+                if (update.Step is not null)
+                {
+                    expectation.FirstStep.TrySetResult((received, update));
+                }
+
+                if (JobStates.Final.Contains(update.State))
+                {
+                    expectation.Final.TrySetResult(update);
+                }
+            }
+
+            return Task.FromResult<object?>(null);
+        });
+    }
+
+    public async Task StartAsync(IEnumerable<Guid> serverIds, CancellationToken cancellationToken)
+    {
+        await _client.StartAsync();
+        await _client.WaitForConnectedAsync(cancellationToken);
+        foreach (var serverId in serverIds)
+        {
+            await _client.InvokeAsync<JsonElement>("SubscribeServer", [serverId], cancellationToken);
+        }
+    }
+
+    /// <summary>Starts waiting for the next job events of a server; call before creating the job.</summary>
+    public Expectation Expect(Guid serverId)
+    {
+        var expectation = new Expectation();
+        _expected[serverId] = expectation;
+        return expectation;
+    }
+
+    public void Forget(Guid serverId) => _expected.TryRemove(serverId, out _);
+
+    public ValueTask DisposeAsync() => _client.DisposeAsync();
+
+    /// <summary>The first event carrying a step (with its receive timestamp), and the job's final state.</summary>
+    internal sealed class Expectation
+    {
+        public TaskCompletionSource<(long Received, JobUpdatedEvent Update)> FirstStep { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource<JobUpdatedEvent> Final { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
