@@ -14,6 +14,8 @@
   var id = region.getAttribute("data-live-id");
   // A job page also follows its server, whose scans include the job's verification scan.
   var serverId = region.getAttribute("data-live-server");
+  // A change request page follows the servers its jobs run on.
+  var servers = (region.getAttribute("data-live-servers") || "").split(",").filter(function (s) { return s; });
   var fetching = false;
   var again = false;
 
@@ -80,6 +82,9 @@
     if (kind === "job") {
       return e.jobId === id || (!!serverId && !!e.scanId && e.serverId === serverId);
     }
+    if (kind === "change-request") {
+      return e.id === id || (!!e.jobId && servers.indexOf(e.serverId) >= 0);
+    }
     return kind === "scan" ? e.scanId === id : e.serverId === id;
   }
 
@@ -103,6 +108,11 @@
     if (kind === "server") {
       return connection.invoke("SubscribeServer", id);
     }
+    if (kind === "change-request") {
+      return Promise.all([connection.invoke("SubscribeReviews")].concat(servers.map(function (s) {
+        return connection.invoke("SubscribeServer", s);
+      })));
+    }
     if (kind === "job") {
       return connection.invoke("SubscribeJob", id).then(function () {
         return serverId ? connection.invoke("SubscribeServer", serverId) : null;
@@ -120,6 +130,7 @@
   connection.on("scanCompleted", onEvent);
   connection.on("jobUpdated", onEvent);
   connection.on("agentPresence", onEvent);
+  connection.on("changeRequestUpdated", onEvent);
   if (kind !== "fleet") {
     connection.on("scanProgress", onEvent);
   }

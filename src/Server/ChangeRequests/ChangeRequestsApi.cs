@@ -82,13 +82,6 @@ internal static class ChangeRequestsApi
         return api;
     }
 
-    internal static ReviewActor ToReviewActor(this ClaimsPrincipal user) => new(
-        user.UserId(),
-        user.Identity?.Name ?? "unknown",
-        user.IsInRole(Roles.Operator) || user.IsInRole(Roles.Admin),
-        user.IsInRole(Roles.Reviewer) || user.IsInRole(Roles.Admin),
-        user.IsInRole(Roles.Admin));
-
     private static void Transition(RouteGroupBuilder group, string path, Delegate handler, string name, string summary, string policy) =>
         group.MapPost("/{id:guid}" + path, handler).WithName(name).WithSummary(summary)
             .Produces<ChangeRequestDto>().RequireAuthorization(policy).WithStandardProblems(400, 404, 409, 412);

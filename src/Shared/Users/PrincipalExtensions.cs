@@ -18,6 +18,14 @@ public static class PrincipalExtensions
     /// <summary>The principal as an <see cref="Actor"/>.</summary>
     public static Actor ToActor(this ClaimsPrincipal principal) => new(principal.UserId(), principal.IsInRole(Roles.Admin));
 
+    /// <summary>The principal as a change-request actor: may author (Operator, Admin) and may review (Reviewer, Admin).</summary>
+    public static ChangeRequests.ReviewActor ToReviewActor(this ClaimsPrincipal principal) => new(
+        principal.UserId(),
+        principal.Identity?.Name ?? "unknown",
+        principal.IsInRole(Roles.Operator) || principal.IsInRole(Roles.Admin),
+        principal.IsInRole(Roles.Reviewer) || principal.IsInRole(Roles.Admin),
+        principal.IsInRole(Roles.Admin));
+
     /// <summary>Whether the principal may change servers.</summary>
     public static bool CanEditServers(this ClaimsPrincipal principal) =>
         principal?.IsInRole(Roles.Admin) == true || principal?.IsInRole(Roles.Operator) == true;

@@ -89,6 +89,7 @@ public sealed class AuthorizationMatrixTests(AppFactory factory) : IClassFixture
         ["/posture/spf"] = Readers,
         ["/audit"] = Auditors,
         ["/audit/export"] = Auditors,
+        ["/change-requests"] = Readers,
     };
 
     [Fact]
