@@ -18,9 +18,7 @@ public sealed class JobLiveBrowserTests(PortalFixture portal) : IClassFixture<Po
         (await api.PostAsJsonAsync($"/api/v1/servers/{server.Id}/settings-snapshots", new { text = "soft_bounce = yes\n" })).EnsureSuccessStatusCode();
         var enrollment = (await (await api.PostAsJsonAsync($"/api/v1/servers/{server.Id}/agent-enrollments", new { })).Content.ReadFromJsonAsync<AgentEnrollmentDto>())!;
         var enrolled = (await (await api.PostAsJsonAsync(AgentHub.EnrollPath, new EnrollmentRequest(enrollment.Token, "mx.example.com", AgentConnectorKind.Postfix, "1.0", "Debian"))).Content.ReadFromJsonAsync<EnrollmentResponse>())!;
-        var created = await api.PostAsJsonAsync("/api/v1/jobs", new { serverId = server.Id, checkIds = new[] { "mta.bounce-hygiene" } });
-        created.EnsureSuccessStatusCode();
-        var job = (await created.Content.ReadFromJsonAsync<JobDto>())!;
+        var job = await ApplyThroughReviewAsync(api, server.Id, "mta.bounce-hygiene");
 
         var page = await portal.SignedInPageAsync();
         await page.GotoAsync($"/jobs/{job.Id}");
@@ -62,5 +60,20 @@ public sealed class JobLiveBrowserTests(PortalFixture portal) : IClassFixture<Po
         await page.WaitForSelectorAsync("[data-testid=verification] [data-check-id='mta.bounce-hygiene'][data-status='pass']");
         Assert.True(await page.EvaluateAsync<bool>("() => window.sameDocument === true"));
         await portal.ScreenshotAsync(page, "31-job-live");
+    }
+
+    /// <summary>A change goes through a change request: proposed by the admin, approved by a Reviewer, applied.</summary>
+    private async Task<JobDto> ApplyThroughReviewAsync(HttpClient api, Guid serverId, string check)
+    {
+        var name = "rev" + Guid.NewGuid().ToString("N")[..8];
+        var reviewer = (await (await api.PostAsJsonAsync("/api/v1/users", new { userName = name, password = "Review-Pass-2026!", roles = new[] { "Reviewer" } })).Content.ReadFromJsonAsync<BackscatterConsole.Shared.Users.UserDto>())!;
+        var token = (await (await api.PostAsJsonAsync("/api/v1/tokens", new { name = "review", userId = reviewer.Id })).Content.ReadFromJsonAsync<BackscatterConsole.Shared.Tokens.CreatedApiTokenDto>())!;
+        using var review = new HttpClient { BaseAddress = portal.BaseAddress };
+        review.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token.Token);
+        var request = (await (await api.PostAsJsonAsync("/api/v1/change-requests", new { title = "Turn soft_bounce off", items = new[] { new { serverId, checkIds = new[] { check } } } })).Content.ReadFromJsonAsync<BackscatterConsole.Shared.ChangeRequests.ChangeRequestDto>())!;
+        (await api.PostAsync($"/api/v1/change-requests/{request.Id}/submit", null)).EnsureSuccessStatusCode();
+        (await review.PostAsync($"/api/v1/change-requests/{request.Id}/approve", null)).EnsureSuccessStatusCode();
+        var applied = (await (await api.PostAsync($"/api/v1/change-requests/{request.Id}/apply", null)).Content.ReadFromJsonAsync<BackscatterConsole.Shared.ChangeRequests.ChangeRequestDto>())!;
+        return (await api.GetFromJsonAsync<JobDto>($"/api/v1/jobs/{applied.Items.Single().JobId}"))!;
     }
 }

@@ -65,6 +65,12 @@ internal sealed class JobService(
             return Invalid(errors);
         }
 
+        // Four eyes: a job that changes settings comes only from an approved change request (QueueAsync from its apply).
+        if (input.DryRun != true)
+        {
+            return new(OperationStatus.Forbidden, null, "A job that changes settings comes only from an approved change request: create one (POST /api/v1/change-requests), have it reviewed and apply it. Dry runs (dryRun: true) need no review.");
+        }
+
         var plan = await PlanAsync(input.ServerId!.Value, checkIds, cancellationToken);
         return plan.Succeeded
             ? await QueueAsync(plan.Value!, input.DryRun ?? false, createdBy, null, cancellationToken)

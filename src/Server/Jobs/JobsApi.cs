@@ -24,7 +24,7 @@ internal static class JobsApi
     {
         var jobs = api.MapGroup("/jobs").WithTags("Jobs");
         jobs.MapPost("/", CreateAsync).WithName("CreateJob")
-            .WithSummary("Plan the fixes of failed settings checks from the latest snapshot and queue them for the server's agent: 202 with the job.")
+            .WithSummary("Queue a dry run (dryRun: true) of the fixes of failed settings checks: the agent reads current values and reports the diff. Jobs that change settings come only from applying an approved change request; without dryRun this answers 403.")
             .Produces<JobDto>(StatusCodes.Status202Accepted)
             .RequireAuthorization(Policies.ServersWrite).WithStandardProblems(400, 404, 409);
         jobs.MapGet("/{id:guid}", GetAsync).WithName("GetJob")

@@ -12,7 +12,7 @@ namespace BackscatterConsole.Server.Tests.EndToEnd;
 
 /// <summary>
 /// The whole loop with real parts only: a running Postfix on loopback that accepts unknown recipients, the console on
-/// Kestrel, and the real agent process. The scan says fail, a job fixes it through the agent, postconf shows the new
+/// Kestrel, and the real agent process. The scan says fail, an approved change request fixes it through the agent, postconf shows the new
 /// value, the probe gets a 5xx and the checklist says pass; Postfix queued nothing on the way.
 /// </summary>
 public sealed class RemediationEndToEndTests
@@ -67,10 +67,8 @@ public sealed class RemediationEndToEndTests
         Assert.Equal(CheckStatus.Fail, Status(before, "smtp.unknown-recipient", CheckSources.Probe));
         Assert.Equal(CheckStatus.Fail, Status(before, "smtp.unknown-recipient", CheckSources.Settings));
 
-        // The job, planned by the console from the agent's snapshot and applied by the agent.
-        var response = await app.Api.PostAsJsonAsync("/api/v1/jobs", new { serverId = server.Id, checkIds = new[] { "smtp.unknown-recipient" } });
-        Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
-        var job = (await response.Content.ReadFromJsonAsync<JobDto>())!;
+        // The fix, planned by the console from the agent's snapshot, approved by a second person, applied by the agent.
+        var job = await app.ApplyThroughChangeRequestAsync(server.Id, ["smtp.unknown-recipient"]);
         Assert.Empty(job.ManualSteps);
         JobDto? done = null;
         await EventuallyAsync(async () => (done = await app.Api.GetFromJsonAsync<JobDto>($"/api/v1/jobs/{job.Id}"))!.VerificationScanId is not null || JobStates.Final.Contains(done.State) && done.State != JobStates.Succeeded, "the job finished and verification started", agent);

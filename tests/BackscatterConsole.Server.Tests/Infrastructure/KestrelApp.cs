@@ -69,6 +69,28 @@ public sealed class KestrelApp : IAsyncDisposable
         return (await response.Content.ReadFromJsonAsync<EnrollmentResponse>())!;
     }
 
+    /// <summary>
+    /// Gets a settings change to the server the only way there is: a change request by the admin, approved by a second
+    /// person (a Reviewer made for the purpose), then applied. Returns the job the apply created.
+    /// </summary>
+    public async Task<Shared.Jobs.JobDto> ApplyThroughChangeRequestAsync(Guid serverId, IReadOnlyList<string> checkIds)
+    {
+        var name = "rev" + Guid.NewGuid().ToString("N")[..8];
+        var user = (await (await Api.PostAsJsonAsync("/api/v1/users", new { userName = name, password = "Review-Pass-2026!", roles = new[] { "Reviewer" } })).Content.ReadFromJsonAsync<Shared.Users.UserDto>())!;
+        var token = (await (await Api.PostAsJsonAsync("/api/v1/tokens", new { name = "review", userId = user.Id })).Content.ReadFromJsonAsync<Shared.Tokens.CreatedApiTokenDto>())!;
+        using var reviewer = new HttpClient { BaseAddress = BaseAddress };
+        reviewer.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.Token);
+
+        var created = await Api.PostAsJsonAsync("/api/v1/change-requests", new { title = "Fix " + string.Join(", ", checkIds), items = new[] { new { serverId, checkIds } } });
+        var request = (await created.Content.ReadFromJsonAsync<Shared.ChangeRequests.ChangeRequestDto>())!;
+        (await Api.PostAsync($"/api/v1/change-requests/{request.Id}/submit", null)).EnsureSuccessStatusCode();
+        (await reviewer.PostAsync($"/api/v1/change-requests/{request.Id}/approve", null)).EnsureSuccessStatusCode();
+        var applied = await Api.PostAsync($"/api/v1/change-requests/{request.Id}/apply", null);
+        applied.EnsureSuccessStatusCode();
+        var jobId = (await applied.Content.ReadFromJsonAsync<Shared.ChangeRequests.ChangeRequestDto>())!.Items.Single().JobId!.Value;
+        return (await Api.GetFromJsonAsync<Shared.Jobs.JobDto>($"/api/v1/jobs/{jobId}"))!;
+    }
+
     /// <summary>The agent's real hub client, retrying quickly so tests do not wait on backoff.</summary>
     public HubClient HubClient(string credential) => new(new HubClientOptions
     {

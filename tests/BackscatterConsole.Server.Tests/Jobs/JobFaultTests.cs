@@ -10,7 +10,8 @@ namespace BackscatterConsole.Server.Tests.Jobs;
 
 /// <summary>
 /// Faults in the middle of a job, seen from the console: the agent dies, or the console restarts. Whatever happens,
-/// the job reaches a definite state and no step is dispatched twice to an agent that already knows the job. (How the
+/// the job reaches a definite state and no step is dispatched twice to an agent that already knows the job. The jobs
+/// here are dry runs, which need no review and travel exactly like changes. (How the
 /// real agent rolls back an interrupted job from its journal is tested in the agent's own tests.)
 /// </summary>
 public sealed class JobFaultTests
@@ -72,7 +73,7 @@ public sealed class JobFaultTests
             await agent.StartAsync();
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
             await agent.WaitForConnectedAsync(timeout.Token);
-            var job = (await (await first.Api.PostAsJsonAsync("/api/v1/jobs", new { serverId = prepared.Server.Id, checkIds = prepared.Checks })).Content.ReadFromJsonAsync<JobDto>())!;
+            var job = (await (await first.Api.PostAsJsonAsync("/api/v1/jobs", new { serverId = prepared.Server.Id, checkIds = prepared.Checks, dryRun = true })).Content.ReadFromJsonAsync<JobDto>())!;
             jobId = job.Id;
             await KestrelApp.WaitUntilAsync(() => Task.FromResult(dispatches.Contains(jobId)));
             await agent.SendAsync(AgentHub.Server.ReportJobStep, [new JobStepEvent(jobId, 1, "plan", JobStepState.Succeeded, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, "ok", 0)], timeout.Token);
@@ -111,7 +112,7 @@ public sealed class JobFaultTests
         await agent.StartAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         await agent.WaitForConnectedAsync(timeout.Token);
-        var job = (await (await app.Api.PostAsJsonAsync("/api/v1/jobs", new { serverId = server.Id, checkIds = checks })).Content.ReadFromJsonAsync<JobDto>())!;
+        var job = (await (await app.Api.PostAsJsonAsync("/api/v1/jobs", new { serverId = server.Id, checkIds = checks, dryRun = true })).Content.ReadFromJsonAsync<JobDto>())!;
         await KestrelApp.WaitUntilAsync(() => Task.FromResult(dispatches.Contains(job.Id)));
         await agent.SendAsync(AgentHub.Server.ReportJobStep, [new JobStepEvent(job.Id, 1, "plan", JobStepState.Running, DateTimeOffset.UtcNow, null, string.Empty, null)], timeout.Token);
         await WaitForStateAsync(app, job.Id, s => s == JobStates.Running);

@@ -46,10 +46,10 @@ public sealed class JobsTests : IAsyncLifetime
         var checks = FixableChecks();
         Assert.NotEmpty(checks);
 
-        var response = await _app.Api.PostAsJsonAsync("/api/v1/jobs", new { serverId = server.Id, checkIds = checks });
+        var direct = await _app.Api.PostAsJsonAsync("/api/v1/jobs", new { serverId = server.Id, checkIds = checks });
+        Assert.Equal(HttpStatusCode.Forbidden, direct.StatusCode);
 
-        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var job = (await response.Content.ReadFromJsonAsync<JobDto>())!;
+        var job = await _app.ApplyThroughChangeRequestAsync(server.Id, checks);
         Assert.NotEmpty(job.Changes);
         Assert.All(job.Changes, c => Assert.StartsWith("postconf -e ", c.Command, StringComparison.Ordinal));
         var done = await WaitForJobAsync(job.Id, j => j.VerificationScanId is not null);
@@ -117,7 +117,7 @@ public sealed class JobsTests : IAsyncLifetime
         await using var agent = new ScriptedAgent(_app, enrolled, AgentJobState.RolledBack);
         await agent.ConnectAsync();
 
-        var job = (await (await _app.Api.PostAsJsonAsync("/api/v1/jobs", new { serverId = server.Id, checkIds = FixableChecks() })).Content.ReadFromJsonAsync<JobDto>())!;
+        var job = await _app.ApplyThroughChangeRequestAsync(server.Id, FixableChecks());
 
         var done = await WaitForJobAsync(job.Id, j => JobStates.Final.Contains(j.State));
         Assert.Equal(JobStates.RolledBack, done.State);
@@ -134,7 +134,7 @@ public sealed class JobsTests : IAsyncLifetime
         await UploadWeakSnapshotAsync(app, server.Id);
         await app.EnrollAsync(server.Id);
 
-        var job = (await (await app.Api.PostAsJsonAsync("/api/v1/jobs", new { serverId = server.Id, checkIds = FixableChecks() })).Content.ReadFromJsonAsync<JobDto>())!;
+        var job = (await (await app.Api.PostAsJsonAsync("/api/v1/jobs", new { serverId = server.Id, checkIds = FixableChecks(), dryRun = true })).Content.ReadFromJsonAsync<JobDto>())!;
 
         JobDto? expired = null;
         await KestrelApp.WaitUntilAsync(async () => (expired = await app.Api.GetFromJsonAsync<JobDto>($"/api/v1/jobs/{job.Id}"))!.State == JobStates.Expired);
@@ -145,16 +145,16 @@ public sealed class JobsTests : IAsyncLifetime
     public async Task Cancel_QueuedJob_IsCancelledOnceAndANewJobCanFollow()
     {
         var (server, _) = await ServerWithSnapshotAndAgentAsync();
-        var job = (await (await _app.Api.PostAsJsonAsync("/api/v1/jobs", new { serverId = server.Id, checkIds = FixableChecks() })).Content.ReadFromJsonAsync<JobDto>())!;
+        var job = (await (await _app.Api.PostAsJsonAsync("/api/v1/jobs", new { serverId = server.Id, checkIds = FixableChecks(), dryRun = true })).Content.ReadFromJsonAsync<JobDto>())!;
 
-        var busy = await _app.Api.PostAsJsonAsync("/api/v1/jobs", new { serverId = server.Id, checkIds = FixableChecks() });
+        var busy = await _app.Api.PostAsJsonAsync("/api/v1/jobs", new { serverId = server.Id, checkIds = FixableChecks(), dryRun = true });
         Assert.Equal(HttpStatusCode.Conflict, busy.StatusCode);
 
         var cancelled = await _app.Api.PostAsync($"/api/v1/jobs/{job.Id}/cancel", null);
         Assert.Equal(HttpStatusCode.OK, cancelled.StatusCode);
         Assert.Equal(JobStates.Cancelled, (await cancelled.Content.ReadFromJsonAsync<JobDto>())!.State);
         Assert.Equal(HttpStatusCode.Conflict, (await _app.Api.PostAsync($"/api/v1/jobs/{job.Id}/cancel", null)).StatusCode);
-        Assert.Equal(HttpStatusCode.Accepted, (await _app.Api.PostAsJsonAsync("/api/v1/jobs", new { serverId = server.Id, checkIds = FixableChecks() })).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await _app.Api.PostAsJsonAsync("/api/v1/jobs", new { serverId = server.Id, checkIds = FixableChecks(), dryRun = true })).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await _app.Api.PostAsync($"/api/v1/jobs/{Guid.NewGuid()}/cancel", null)).StatusCode);
     }
 
@@ -162,18 +162,18 @@ public sealed class JobsTests : IAsyncLifetime
     public async Task Create_BadRequests_SayWhy()
     {
         var bare = await _app.CreateServerAsync();
-        var noSnapshot = await _app.Api.PostAsJsonAsync("/api/v1/jobs", new { serverId = bare.Id, checkIds = new[] { "mta.policyd" } });
+        var noSnapshot = await _app.Api.PostAsJsonAsync("/api/v1/jobs", new { serverId = bare.Id, checkIds = new[] { "mta.policyd" }, dryRun = true });
         Assert.Equal(HttpStatusCode.Conflict, noSnapshot.StatusCode);
         Assert.Contains("no settings snapshot", await noSnapshot.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
         await UploadWeakSnapshotAsync(_app, bare.Id);
-        var noAgent = await _app.Api.PostAsJsonAsync("/api/v1/jobs", new { serverId = bare.Id, checkIds = FixableChecks() });
+        var noAgent = await _app.Api.PostAsJsonAsync("/api/v1/jobs", new { serverId = bare.Id, checkIds = FixableChecks(), dryRun = true });
         Assert.Equal(HttpStatusCode.Conflict, noAgent.StatusCode);
         Assert.Contains("no enrolled agent", await noAgent.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
-        Assert.Equal(HttpStatusCode.BadRequest, (await _app.Api.PostAsJsonAsync("/api/v1/jobs", new { serverId = bare.Id, checkIds = new[] { "spf.all" } })).StatusCode);
-        Assert.Equal(HttpStatusCode.BadRequest, (await _app.Api.PostAsJsonAsync("/api/v1/jobs", new { serverId = bare.Id, checkIds = Array.Empty<string>() })).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await _app.Api.PostAsJsonAsync("/api/v1/jobs", new { serverId = Guid.NewGuid(), checkIds = new[] { "mta.policyd" } })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await _app.Api.PostAsJsonAsync("/api/v1/jobs", new { serverId = bare.Id, checkIds = new[] { "spf.all" }, dryRun = true })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await _app.Api.PostAsJsonAsync("/api/v1/jobs", new { serverId = bare.Id, checkIds = Array.Empty<string>(), dryRun = true })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _app.Api.PostAsJsonAsync("/api/v1/jobs", new { serverId = Guid.NewGuid(), checkIds = new[] { "mta.policyd" }, dryRun = true })).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await _app.Api.GetAsync($"/api/v1/jobs/{Guid.NewGuid()}")).StatusCode);
     }
 
