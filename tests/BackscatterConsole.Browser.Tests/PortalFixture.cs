@@ -60,14 +60,17 @@ public sealed class PortalFixture : IAsyncLifetime
     }
 
     /// <summary>A fresh browser context (own cookies) already signed in as admin.</summary>
-    public async Task<IPage> SignedInPageAsync()
+    public Task<IPage> SignedInPageAsync() => SignedInPageAsync("admin", AdminPassword);
+
+    /// <summary>A fresh browser context (own cookies) signed in as <paramref name="userName"/>.</summary>
+    public async Task<IPage> SignedInPageAsync(string userName, string password)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = BaseAddress.ToString(), ViewportSize = new ViewportSize { Width = 1366, Height = 900 } });
         context.SetDefaultTimeout(15_000);
         var page = await context.NewPageAsync();
         await page.GotoAsync("/servers");
-        await page.FillAsync("#userName", "admin");
-        await page.FillAsync("#password", AdminPassword);
+        await page.FillAsync("#userName", userName);
+        await page.FillAsync("#password", password);
         await page.ClickAsync("button[type=submit]");
         await page.WaitForURLAsync("**/servers");
         return page;

@@ -90,6 +90,7 @@ public sealed class AuthorizationMatrixTests(AppFactory factory) : IClassFixture
         ["/audit"] = Auditors,
         ["/audit/export"] = Auditors,
         ["/change-requests"] = Readers,
+        ["/change-requests/new"] = Writers,
     };
 
     [Fact]

@@ -64,6 +64,44 @@ public sealed class ChangeRequestPagesTests(AppFactory factory) : IClassFixture<
         Assert.Equal(ChangeRequestStates.InReview, page.QuerySelector("[data-testid=change-request]")!.GetAttribute("data-state"));
     }
 
+    [Fact]
+    public async Task Portal_NewRequestForTwoServers_ThenEditAfterApprovalResetsIt()
+    {
+        var (first, check) = await ServerAsync();
+        var (second, _) = await ServerAsync();
+        using var operatorUser = await factory.CreateUserAsync(Roles.Operator);
+        using var reviewer = await factory.CreateUserAsync(Roles.Reviewer);
+        using var author = await PortalSession.SignInAsync(factory, operatorUser.UserName, operatorUser.Password);
+
+        var bad = await author.SubmitAsync("/change-requests/new", "new-change-request", new() { ["Input.Title"] = "Both MX", ["Input.Items"] = $"{first.Name}: {check}\nno-such-server: {check}" });
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        var badPage = await PortalSession.ParseAsync(bad);
+        Assert.Contains("no server is named 'no-such-server'", badPage.QuerySelector("[data-testid=form-error]")!.TextContent, StringComparison.Ordinal);
+        Assert.Contains("no-such-server", badPage.QuerySelector("#cr-items")!.TextContent, StringComparison.Ordinal);
+
+        var created = await author.SubmitAsync("/change-requests/new", "new-change-request", new()
+        {
+            ["Input.Title"] = "Both MX",
+            ["Input.Rationale"] = "Backscatter from both exchangers.",
+            ["Input.Items"] = $"{first.Name}: {check}\n{second.Name}: {check}",
+        });
+        Assert.Equal(HttpStatusCode.Redirect, created.StatusCode);
+        var url = created.Headers.Location!.ToString();
+        Assert.Equal(2, (await author.GetPageAsync(url)).QuerySelectorAll("[data-testid=change-request-item]").Length);
+
+        await author.SubmitAsync(url, "submit", []);
+        using var review = await PortalSession.SignInAsync(factory, reviewer.UserName, reviewer.Password);
+        await review.SubmitAsync(url, "approve", []);
+        Assert.Equal(ChangeRequestStates.Approved, (await author.GetPageAsync(url)).QuerySelector("[data-testid=change-request]")!.GetAttribute("data-state"));
+
+        var edited = await author.SubmitAsync(url, "edit-change-request", new() { ["Input.Title"] = "Both MX, reworded", ["Input.Items"] = $"{first.Name}: {check}\n{second.Name}: {check}" });
+        Assert.Equal(HttpStatusCode.Redirect, edited.StatusCode);
+        var after = await author.GetPageAsync(url);
+        Assert.Equal(ChangeRequestStates.InReview, after.QuerySelector("[data-testid=change-request]")!.GetAttribute("data-state"));
+        Assert.StartsWith("0 of", after.QuerySelector("[data-testid=approval-count]")!.TextContent.Trim(), StringComparison.Ordinal);
+        Assert.Contains("approvals were reset", after.QuerySelector("[data-testid=flash]")!.TextContent, StringComparison.Ordinal);
+    }
+
     private async Task<(ServerDto Server, string Check)> ServerAsync()
     {
         using var api = factory.CreateApiClient();
