@@ -94,16 +94,19 @@ public sealed class DnsMessage
     public static byte[] WriteQuery(ushort id, string name, DnsRecordType type, bool recursionDesired, ushort ednsPayloadSize)
     {
         ArgumentNullException.ThrowIfNull(name);
-        var nameBytes = EncodeName(name);
-        var size = HeaderSize + nameBytes.Length + 4 + (ednsPayloadSize > 0 ? 11 : 0);
+
+        // The name is encoded straight into the message: this runs once per query, so no label strings or temporary arrays.
+        Span<byte> nameBytes = stackalloc byte[MaxNameWireLength];
+        var nameLength = EncodeName(name, nameBytes);
+        var size = HeaderSize + nameLength + 4 + (ednsPayloadSize > 0 ? 11 : 0);
         var buffer = new byte[size];
         var span = buffer.AsSpan();
         BinaryPrimitives.WriteUInt16BigEndian(span, id);
         span[2] = (byte)(recursionDesired ? 0x01 : 0x00);
         BinaryPrimitives.WriteUInt16BigEndian(span[4..], 1);
         BinaryPrimitives.WriteUInt16BigEndian(span[10..], (ushort)(ednsPayloadSize > 0 ? 1 : 0));
-        nameBytes.CopyTo(span[HeaderSize..]);
-        var pos = HeaderSize + nameBytes.Length;
+        nameBytes[..nameLength].CopyTo(span[HeaderSize..]);
+        var pos = HeaderSize + nameLength;
         BinaryPrimitives.WriteUInt16BigEndian(span[pos..], (ushort)type);
         BinaryPrimitives.WriteUInt16BigEndian(span[(pos + 2)..], 1);
         pos += 4;
@@ -124,28 +127,36 @@ public sealed class DnsMessage
     public static byte[] EncodeName(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
+        Span<byte> buffer = stackalloc byte[MaxNameWireLength];
+        return buffer[..EncodeName(name, buffer)].ToArray();
+    }
+
+    private static int EncodeName(string name, Span<byte> destination)
+    {
         if (name.Length == 0 || name == ".")
         {
-            return [0];
+            destination[0] = 0;
+            return 1;
         }
 
-        var labels = name.TrimEnd('.').Split('.');
-        var total = 1 + labels.Sum(l => l.Length + 1);
+        var text = name.AsSpan().TrimEnd('.');
+        var total = text.Length + 2;
         if (total > MaxNameWireLength)
         {
             throw new ArgumentException($"The name is {total} octets on the wire; at most {MaxNameWireLength} fit.", nameof(name));
         }
 
-        var result = new byte[total];
         var pos = 0;
-        foreach (var label in labels)
+        while (true)
         {
+            var dot = text.IndexOf('.');
+            var label = dot < 0 ? text : text[..dot];
             if (label.Length is 0 or > 63)
             {
                 throw new ArgumentException($"The label '{label}' must be 1 to 63 octets long.", nameof(name));
             }
 
-            result[pos++] = (byte)label.Length;
+            destination[pos++] = (byte)label.Length;
             foreach (var c in label)
             {
                 if (c > 0x7E)
@@ -153,12 +164,19 @@ public sealed class DnsMessage
                     throw new ArgumentException("A query name must be ASCII; convert it with IDNA first.", nameof(name));
                 }
 
-                result[pos++] = (byte)c;
+                destination[pos++] = (byte)c;
             }
+
+            if (dot < 0)
+            {
+                break;
+            }
+
+            text = text[(dot + 1)..];
         }
 
-        result[pos] = 0;
-        return result;
+        destination[pos++] = 0;
+        return pos;
     }
 
     /// <summary>Parses a message. Every length and pointer is checked against the buffer, so hostile input costs bounded work.</summary>
@@ -191,18 +209,19 @@ public sealed class DnsMessage
         }
 
         var pos = HeaderSize;
+        var names = new NameTable();
         var questions = new List<DnsQuestion>(qd);
         for (var i = 0; i < qd; i++)
         {
-            var qname = ReadName(data, ref pos);
+            var qname = ReadName(data, ref pos, names);
             Need(data, pos, 4);
             questions.Add(new DnsQuestion(qname, (DnsRecordType)BinaryPrimitives.ReadUInt16BigEndian(data[pos..]), BinaryPrimitives.ReadUInt16BigEndian(data[(pos + 2)..])));
             pos += 4;
         }
 
-        var answers = ReadSection(data, ref pos, an, out _);
-        var authorities = ReadSection(data, ref pos, ns, out _);
-        var additionals = ReadSection(data, ref pos, ar, out var opt);
+        var answers = ReadSection(data, ref pos, an, names, out _);
+        var authorities = ReadSection(data, ref pos, ns, names, out _);
+        var additionals = ReadSection(data, ref pos, ar, names, out var opt);
         var rcode = flags2 & 0x0F;
         int? payload = null;
         if (opt is { } o)
@@ -228,13 +247,13 @@ public sealed class DnsMessage
         };
     }
 
-    private static List<DnsRecord> ReadSection(ReadOnlySpan<byte> data, ref int pos, int count, out (int PayloadSize, int ExtendedRcode)? opt)
+    private static List<DnsRecord> ReadSection(ReadOnlySpan<byte> data, ref int pos, int count, NameTable names, out (int PayloadSize, int ExtendedRcode)? opt)
     {
         opt = null;
         var list = new List<DnsRecord>(count);
         for (var i = 0; i < count; i++)
         {
-            var name = ReadName(data, ref pos);
+            var name = ReadName(data, ref pos, names);
             Need(data, pos, 10);
             var type = (DnsRecordType)BinaryPrimitives.ReadUInt16BigEndian(data[pos..]);
             var cls = BinaryPrimitives.ReadUInt16BigEndian(data[(pos + 2)..]);
@@ -258,13 +277,13 @@ public sealed class DnsMessage
                 continue;
             }
 
-            list.Add(ReadRecordData(data, name, type, ttl, rdataStart, rdataEnd));
+            list.Add(ReadRecordData(data, name, type, ttl, rdataStart, rdataEnd, names));
         }
 
         return list;
     }
 
-    private static DnsRecord ReadRecordData(ReadOnlySpan<byte> data, string name, DnsRecordType type, uint ttl, int start, int end)
+    private static DnsRecord ReadRecordData(ReadOnlySpan<byte> data, string name, DnsRecordType type, uint ttl, int start, int end, NameTable names)
     {
         var rd = data[start..end];
         var p = start;
@@ -280,7 +299,7 @@ public sealed class DnsMessage
             case DnsRecordType.PTR:
             case DnsRecordType.NS:
                 {
-                    var target = ReadName(data, ref p);
+                    var target = ReadName(data, ref p, names);
                     CheckEnd(p, end, name, type);
                     return new NameRecord(name, type, ttl, target);
                 }
@@ -290,7 +309,7 @@ public sealed class DnsMessage
                     Need(data, p, 2);
                     var pref = BinaryPrimitives.ReadUInt16BigEndian(data[p..]);
                     p += 2;
-                    var exchange = ReadName(data, ref p);
+                    var exchange = ReadName(data, ref p, names);
                     CheckEnd(p, end, name, type);
                     return new MxRecord(name, ttl, pref, exchange);
                 }
@@ -316,8 +335,8 @@ public sealed class DnsMessage
 
             case DnsRecordType.SOA:
                 {
-                    var mname = ReadName(data, ref p);
-                    var rname = ReadName(data, ref p);
+                    var mname = ReadName(data, ref p, names);
+                    var rname = ReadName(data, ref p, names);
                     Need(data, p, 20);
                     if (p + 20 > end)
                     {
@@ -365,9 +384,27 @@ public sealed class DnsMessage
 
     private static readonly UTF8Encoding StrictUtf8 = new(false, true);
 
-    private static string ReadName(ReadOnlySpan<byte> data, ref int pos)
+    private static string ReadName(ReadOnlySpan<byte> data, ref int pos, NameTable names)
     {
-        var sb = new StringBuilder();
+        // Answers name their owner with a pointer to the question (RFC 1035 §4.1.4); reusing the string decoded there saves
+        // an allocation per record. Only a name that is nothing but a pointer to the start of a decoded name qualifies, and
+        // only within the hop budget that decoding it again would have had, so malformed input fails exactly as before.
+        if (pos + 1 < data.Length && (data[pos] & 0xC0) == 0xC0)
+        {
+            var target = ((data[pos] & 0x3F) << 8) | data[pos + 1];
+            if (target < pos && names.TryGet(target, out var known, out var knownHops) && knownHops + 1 <= MaxPointerHops)
+            {
+                pos += 2;
+                names.Add(pos - 2, known, knownHops + 1);
+                return known;
+            }
+        }
+
+        var start = pos;
+
+        // Presentation form is at most 4 characters per wire octet (\DDD), so this never grows.
+        Span<char> text = stackalloc char[MaxNameWireLength * 4];
+        var length = 0;
         var cur = pos;
         var jumped = false;
         var hops = 0;
@@ -419,27 +456,32 @@ public sealed class DnsMessage
                 throw new DnsParseException($"A name exceeds {MaxNameWireLength} octets.");
             }
 
-            if (sb.Length > 0)
+            if (length > 0)
             {
-                sb.Append('.');
+                text[length++] = '.';
             }
 
             foreach (var b in data.Slice(cur + 1, len))
             {
                 if (b is >= 0x20 and < 0x7F and not (byte)'.' and not (byte)'\\')
                 {
-                    sb.Append(char.ToLowerInvariant((char)b));
+                    text[length++] = char.ToLowerInvariant((char)b);
                 }
                 else
                 {
-                    sb.Append('\\').Append(((int)b).ToString("D3", System.Globalization.CultureInfo.InvariantCulture));
+                    text[length++] = '\\';
+                    text[length++] = (char)('0' + (b / 100));
+                    text[length++] = (char)('0' + (b / 10 % 10));
+                    text[length++] = (char)('0' + (b % 10));
                 }
             }
 
             cur += 1 + len;
         }
 
-        return sb.ToString();
+        var name = new string(text[..length]);
+        names.Add(start, name, hops);
+        return name;
     }
 
     private static void Need(ReadOnlySpan<byte> data, int pos, int count)
@@ -447,6 +489,43 @@ public sealed class DnsMessage
         if (pos < 0 || count < 0 || pos + count > data.Length)
         {
             throw new DnsParseException($"The message is truncated: {count} octets needed at offset {pos}, {data.Length} in all.");
+        }
+    }
+
+    /// <summary>Names decoded so far in one message, by the offset they start at; a handful covers a typical answer.</summary>
+    private sealed class NameTable
+    {
+        private const int Capacity = 8;
+        private readonly int[] _offsets = new int[Capacity];
+        private readonly int[] _hops = new int[Capacity];
+        private readonly string[] _names = new string[Capacity];
+        private int _count;
+
+        public void Add(int offset, string name, int hops)
+        {
+            if (_count < Capacity)
+            {
+                _offsets[_count] = offset;
+                _hops[_count] = hops;
+                _names[_count++] = name;
+            }
+        }
+
+        public bool TryGet(int offset, out string name, out int hops)
+        {
+            for (var i = 0; i < _count; i++)
+            {
+                if (_offsets[i] == offset)
+                {
+                    name = _names[i];
+                    hops = _hops[i];
+                    return true;
+                }
+            }
+
+            name = string.Empty;
+            hops = 0;
+            return false;
         }
     }
 }
