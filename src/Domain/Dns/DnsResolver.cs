@@ -316,7 +316,8 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
                 return Step.Fail(DnsResponseStatus.ServerFailure, string.Create(CultureInfo.InvariantCulture, $"{from} answered RCODE {message.ResponseCode} for {name} {type}."));
         }
 
-        var chain = new List<NameRecord>(0);
+        // Most answers have no alias; the chain list is only built for one.
+        List<NameRecord>? chain = null;
         var current = name;
         uint ttl = uint.MaxValue;
         for (var i = 0; i <= _options.MaxCnameChain; i++)
@@ -333,7 +334,7 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
 
             if (records is not null)
             {
-                return new Step(DnsResponseStatus.Success, records, chain, null, null, ttl);
+                return new Step(DnsResponseStatus.Success, records, chain ?? (IReadOnlyList<NameRecord>)[], null, null, ttl);
             }
 
             if (type == DnsRecordType.CNAME)
@@ -347,7 +348,7 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
                 break;
             }
 
-            chain.Add(alias);
+            (chain ??= []).Add(alias);
             ttl = Math.Min(ttl, alias.Ttl);
             current = alias.Target;
             if (chain.Count(c => c.Target == current) > 1)
@@ -360,15 +361,15 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
         var negativeTtl = soa is null ? 0 : Math.Min(soa.Ttl, soa.Minimum);
         if (message.ResponseCode == 3)
         {
-            return new Step(DnsResponseStatus.NxDomain, [], chain, null, $"{current} does not exist.", Math.Min(ttl, negativeTtl));
+            return new Step(DnsResponseStatus.NxDomain, [], chain ?? (IReadOnlyList<NameRecord>)[], null, $"{current} does not exist.", Math.Min(ttl, negativeTtl));
         }
 
-        if (chain.Count > 0)
+        if (chain is not null)
         {
             return new Step(DnsResponseStatus.Success, [], chain, current, null, ttl);
         }
 
-        return new Step(DnsResponseStatus.NoData, [], chain, null, $"{current} has no {type} record.", negativeTtl);
+        return new Step(DnsResponseStatus.NoData, [], [], null, $"{current} has no {type} record.", negativeTtl);
     }
 
     private async Task<(DnsMessage? Message, Step? Failure, int Sent)> ExchangeAsync(IPEndPoint server, string from, string name, DnsRecordType type, bool edns, CancellationToken cancellationToken)
