@@ -163,6 +163,14 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
         var registered = _inFlight.TryAdd(key, owner.Task);
         try
         {
+            // The previous owner stores its answer before it unregisters, so between our cache miss and our registration it
+            // may have finished: look once more rather than send the same question again.
+            if (registered && _options.CacheEnabled && _cache.TryGetValue(key, out var justStored) && justStored.Expires > _time.GetUtcNow())
+            {
+                owner.TrySetResult(justStored.Step);
+                return (justStored.Step, 0);
+            }
+
             var (step, sent) = await FetchStepAsync(name, type, cancellationToken).ConfigureAwait(false);
             owner.TrySetResult(step);
             if (_options.CacheEnabled && step.Ttl > 0)
