@@ -147,20 +147,31 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
         }
 
         // Coalesce identical queries already on the wire, so a burst of checks sharing an include sends one message.
-        if (_inFlight.TryGetValue(key, out var pending))
+        // A second round covers the lookup that registered between our look and our registration.
+        TaskCompletionSource<Step> owner;
+        bool registered;
+        for (var round = 0; ; round++)
         {
-            try
+            if (_inFlight.TryGetValue(key, out var pending))
             {
-                return (await pending.WaitAsync(cancellationToken).ConfigureAwait(false), 0);
+                try
+                {
+                    return (await pending.WaitAsync(cancellationToken).ConfigureAwait(false), 0);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    // The caller that owned the shared query gave up; ask on our own behalf below.
+                }
             }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+
+            owner = new TaskCompletionSource<Step>(TaskCreationOptions.RunContinuationsAsynchronously);
+            registered = _inFlight.TryAdd(key, owner.Task);
+            if (registered || round > 0)
             {
-                // The caller that owned the shared query gave up; ask on our own behalf below.
+                break;
             }
         }
 
-        var owner = new TaskCompletionSource<Step>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var registered = _inFlight.TryAdd(key, owner.Task);
         try
         {
             // The previous owner stores its answer before it unregisters, so between our cache miss and our registration it
