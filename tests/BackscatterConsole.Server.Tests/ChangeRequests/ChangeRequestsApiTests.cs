@@ -108,6 +108,7 @@ public sealed class ChangeRequestsApiTests : IDisposable
         using var reviewer = await _factory.CreateUserAsync(Roles.Reviewer);
         var shown = await CreateSubmittedAsync(author.Api, server.Id, check);
         (await Put(author.Api, shown.Id, shown.Revision, Input(server.Id, check, "changed under the reviewer"))).EnsureSuccessStatusCode();
+        Assert.Equal(HttpStatusCode.PreconditionFailed, (await Put(author.Api, shown.Id, shown.Revision, Input(server.Id, check, "a stale edit"))).StatusCode);
 
         using var approve = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/change-requests/{shown.Id}/approve");
         approve.Headers.TryAddWithoutValidation("If-Match", $"\"{shown.Revision}\"");
