@@ -1,9 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using BackscatterConsole.Server.Tests.Infrastructure;
-using BackscatterConsole.Shared.Agents;
 using BackscatterConsole.Shared.ChangeRequests;
-using BackscatterConsole.Shared.Jobs;
 using BackscatterConsole.Shared.Servers;
 using BackscatterConsole.Shared.Users;
 
@@ -12,8 +10,6 @@ namespace BackscatterConsole.Server.Tests.ChangeRequests;
 /// <summary>The review flow through the portal's pages: propose, submit, approve (by someone else), apply.</summary>
 public sealed class ChangeRequestPagesTests(AppFactory factory) : IClassFixture<AppFactory>
 {
-    private static readonly string WeakPostconf = ScanApi.Sample("postconf-n-weak.txt");
-
     [Fact]
     public async Task Portal_ProposeSubmitApproveApply_WithTwoPeople()
     {
@@ -105,11 +101,7 @@ public sealed class ChangeRequestPagesTests(AppFactory factory) : IClassFixture<
     private async Task<(ServerDto Server, string Check)> ServerAsync()
     {
         using var api = factory.CreateApiClient();
-        var server = (await (await api.PostAsJsonAsync("/api/v1/servers", new { name = "crp-" + Guid.NewGuid().ToString("N")[..6], hostname = "mx.example.com", platform = "postfix" })).Content.ReadFromJsonAsync<ServerDto>())!;
-        (await api.PostAsJsonAsync($"/api/v1/servers/{server.Id}/settings-snapshots", new { text = WeakPostconf })).EnsureSuccessStatusCode();
-        var enrollment = (await (await api.PostAsJsonAsync($"/api/v1/servers/{server.Id}/agent-enrollments", new { })).Content.ReadFromJsonAsync<AgentEnrollmentDto>())!;
-        (await api.PostAsJsonAsync(AgentHub.EnrollPath, KestrelApp.EnrollmentRequest(enrollment.Token))).EnsureSuccessStatusCode();
-        var fixable = await api.GetFromJsonAsync<List<FixableCheckDto>>($"/api/v1/servers/{server.Id}/jobs/fixable");
-        return (server, fixable!.First(f => f.Changes.Count > 0 && f.ManualSteps.Count == 0).CheckId);
+        var (server, _, check) = await RemediationSetup.ServerWithAgentAsync(api);
+        return (server, check);
     }
 }

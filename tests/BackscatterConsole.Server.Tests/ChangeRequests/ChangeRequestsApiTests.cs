@@ -16,7 +16,6 @@ namespace BackscatterConsole.Server.Tests.ChangeRequests;
 /// <summary>Change requests and four-eyes approval through the API; each test has its own server and users.</summary>
 public sealed class ChangeRequestsApiTests : IDisposable
 {
-    private static readonly string WeakPostconf = ScanApi.Sample("postconf-n-weak.txt");
     private readonly AppFactory _factory;
 
     public ChangeRequestsApiTests()
@@ -238,12 +237,7 @@ public sealed class ChangeRequestsApiTests : IDisposable
     private static async Task<(ServerDto Server, EnrollmentResponse Enrolled, string Check)> ServerAsync(AppFactory factory)
     {
         using var api = factory.CreateApiClient();
-        var server = (await (await api.PostAsJsonAsync("/api/v1/servers", new { name = "cr-" + Guid.NewGuid().ToString("N")[..6], hostname = "mx.example.com", platform = "postfix" })).Content.ReadFromJsonAsync<ServerDto>())!;
-        (await api.PostAsJsonAsync($"/api/v1/servers/{server.Id}/settings-snapshots", new { text = WeakPostconf })).EnsureSuccessStatusCode();
-        var enrollment = (await (await api.PostAsJsonAsync($"/api/v1/servers/{server.Id}/agent-enrollments", new { })).Content.ReadFromJsonAsync<AgentEnrollmentDto>())!;
-        var enrolled = (await (await api.PostAsJsonAsync(AgentHub.EnrollPath, KestrelApp.EnrollmentRequest(enrollment.Token))).Content.ReadFromJsonAsync<EnrollmentResponse>())!;
-        var fixable = await api.GetFromJsonAsync<List<FixableCheckDto>>($"/api/v1/servers/{server.Id}/jobs/fixable");
-        return (server, enrolled, fixable!.First(f => f.Changes.Count > 0 && f.ManualSteps.Count == 0).CheckId);
+        return await RemediationSetup.ServerWithAgentAsync(api);
     }
 
     /// <summary>The bootstrap admin as a disposable user-like client.</summary>
