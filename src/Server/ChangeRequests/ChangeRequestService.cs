@@ -332,9 +332,18 @@ internal sealed class ChangeRequestService(
             : ChangeRequestStates.Failed;
         request.Revision++;
         request.UpdatedAt = Now;
-        await using (await audit.StageAsync(new AuditEvent(AuditActions.ChangeRequestTransition, "change-request", request.Id.ToString(), After: new { request.State, jobs = states }, Detail: $"'{request.Title}' is {request.State}.", ActorName: "system"), cancellationToken))
+        try
         {
-            await db.SaveChangesAsync(cancellationToken);
+            await using (await audit.StageAsync(new AuditEvent(AuditActions.ChangeRequestTransition, "change-request", request.Id.ToString(), After: new { request.State, jobs = states }, Detail: $"'{request.Title}' is {request.State}.", ActorName: "system"), cancellationToken))
+            {
+                await db.SaveChangesAsync(cancellationToken);
+            }
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            // Two of its jobs finished at the same moment and the other report already moved the request on.
+            db.Entry(request).State = EntityState.Detached;
+            return;
         }
 
         await events.UpdatedAsync(new ChangeRequestUpdatedEvent(request.Id, request.Title, request.State, request.AuthorName));
