@@ -15,7 +15,7 @@ public sealed class PostureBrowserTests(PortalFixture portal) : IClassFixture<Po
         // The live check runs on request; htmx replaces the placeholder with the checks once DNS has answered.
         await page.ClickAsync("[data-testid=check-posture-now]");
         await page.WaitForSelectorAsync("[data-testid=domain-posture] [data-testid=posture-report][data-domain='plusall.test']");
-        Assert.Equal(0, await page.Locator("[data-testid=posture-placeholder]").CountAsync());
+        Assert.Equal(0, await page.Locator("[data-testid=posture-live-check]").CountAsync());
         Assert.Equal("fail", await page.GetAttributeAsync("[data-domain='plusall.test'] .check-row[data-check-id='spf.all']", "data-status"));
         await portal.ScreenshotAsync(page, "10-server-posture");
     }
