@@ -80,10 +80,7 @@ internal sealed class ApiTokenService(AppDbContext db, AuditTrail audit, TimePro
         };
         db.ApiTokens.Add(token);
         var dto = ToDto(token) with { UserName = owner.UserName ?? string.Empty };
-        await using (await audit.StageAsync(new AuditEvent(AuditActions.TokenCreated, "token", token.Id.ToString(), After: dto, Detail: $"Created API token '{token.Name}' for {owner.UserName}."), cancellationToken))
-        {
-            await db.SaveChangesAsync(cancellationToken);
-        }
+        await audit.RecordAsync(new AuditEvent(AuditActions.TokenCreated, "token", token.Id.ToString(), After: dto, Detail: $"Created API token '{token.Name}' for {owner.UserName}."), cancellationToken);
 
         return OperationResult<CreatedApiTokenDto>.Ok(new(token.Id, token.Name, token.UserId, secret, token.Prefix, token.CreatedAt, token.ExpiresAt));
     }
@@ -103,10 +100,7 @@ internal sealed class ApiTokenService(AppDbContext db, AuditTrail audit, TimePro
 
         var before = ToDto(token);
         token.RevokedAt = clock.GetUtcNow().UtcDateTime;
-        await using (await audit.StageAsync(new AuditEvent(AuditActions.TokenRevoked, "token", token.Id.ToString(), before, ToDto(token), $"Revoked API token '{token.Name}'."), cancellationToken))
-        {
-            await db.SaveChangesAsync(cancellationToken);
-        }
+        await audit.RecordAsync(new AuditEvent(AuditActions.TokenRevoked, "token", token.Id.ToString(), before, ToDto(token), $"Revoked API token '{token.Name}'."), cancellationToken);
 
         return OperationResult.Ok();
     }

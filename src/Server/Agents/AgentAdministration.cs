@@ -49,10 +49,7 @@ internal sealed class AgentAdministration(
             CreatedBy = actor.UserId,
         };
         db.AgentEnrollments.Add(enrollment);
-        await using (await audit.StageAsync(new AuditEvent(AuditActions.AgentEnrollmentCreated, "server", serverId.ToString(), After: new { enrollment.Id, enrollment.ExpiresAt }, Detail: $"Created an agent enrollment token for '{server.Name}', valid until {enrollment.ExpiresAt:u}."), cancellationToken))
-        {
-            await db.SaveChangesAsync(cancellationToken);
-        }
+        await audit.RecordAsync(new AuditEvent(AuditActions.AgentEnrollmentCreated, "server", serverId.ToString(), After: new { enrollment.Id, enrollment.ExpiresAt }, Detail: $"Created an agent enrollment token for '{server.Name}', valid until {enrollment.ExpiresAt:u}."), cancellationToken);
 
         return OperationResult<AgentEnrollmentDto>.Ok(new AgentEnrollmentDto(serverId, token, enrollment.ExpiresAt));
     }
@@ -115,10 +112,7 @@ internal sealed class AgentAdministration(
             OperatingSystem = request.OperatingSystem?.Length > 200 ? request.OperatingSystem[..200] : request.OperatingSystem,
             EnrolledAt = now,
         });
-        await using (await audit.StageAsync(new AuditEvent(AuditActions.AgentEnrolled, "agent", agentId.ToString(), After: new { agentId, serverId, request.HostName, Connector = AgentsHub.ConnectorName(request.Connector), request.AgentVersion }, Detail: $"Agent on '{Clip(request.HostName)}' enrolled" + (previous.Count > 0 ? $", replacing {previous.Count} earlier agent(s)." : "."), ActorName: "agent:" + Clip(request.HostName)), cancellationToken))
-        {
-            await db.SaveChangesAsync(cancellationToken);
-        }
+        await audit.RecordAsync(new AuditEvent(AuditActions.AgentEnrolled, "agent", agentId.ToString(), After: new { agentId, serverId, request.HostName, Connector = AgentsHub.ConnectorName(request.Connector), request.AgentVersion }, Detail: $"Agent on '{Clip(request.HostName)}' enrolled" + (previous.Count > 0 ? $", replacing {previous.Count} earlier agent(s)." : "."), ActorName: "agent:" + Clip(request.HostName)), cancellationToken);
 
         foreach (var old in previous)
         {
@@ -162,10 +156,7 @@ internal sealed class AgentAdministration(
             agent.RevokedAt = now;
         }
 
-        await using (await audit.StageAsync(new AuditEvent(AuditActions.AgentRevoked, "agent", agents[0].Id.ToString(), Detail: $"Revoked the agent on '{agents[0].HostName}'; it is disconnected and must enroll again."), cancellationToken))
-        {
-            await db.SaveChangesAsync(cancellationToken);
-        }
+        await audit.RecordAsync(new AuditEvent(AuditActions.AgentRevoked, "agent", agents[0].Id.ToString(), Detail: $"Revoked the agent on '{agents[0].HostName}'; it is disconnected and must enroll again."), cancellationToken);
 
         foreach (var agent in agents)
         {

@@ -91,7 +91,10 @@ internal sealed class AuditTrail(AppDbContext db, AuditChainLock chainLock, IHtt
         }
     }
 
-    /// <summary>Records an event that has no other change to commit with it (sign-in, sign-out).</summary>
+    /// <summary>
+    /// Saves the context's pending changes together with the entry, in one commit under the chain lock. Callers that also
+    /// commit an explicit transaction stage the entry themselves (<see cref="StageAsync"/>) and commit inside the lease.
+    /// </summary>
     public async Task RecordAsync(AuditEvent audit, CancellationToken cancellationToken)
     {
         await using (await StageAsync(audit, cancellationToken))

@@ -300,10 +300,7 @@ internal sealed class ChangeRequestService(
 
         // A comment is conversation, not a change: it does not bump the revision or reset approvals.
         db.Add(NewComment(id, actor, "comment", body));
-        await using (await audit.StageAsync(new AuditEvent(AuditActions.ChangeRequestCommented, "change-request", id.ToString(), After: new { text = body }, Detail: $"Commented on '{request.Title}'."), cancellationToken))
-        {
-            await db.SaveChangesAsync(cancellationToken);
-        }
+        await audit.RecordAsync(new AuditEvent(AuditActions.ChangeRequestCommented, "change-request", id.ToString(), After: new { text = body }, Detail: $"Commented on '{request.Title}'."), cancellationToken);
 
         return OperationResult<ChangeRequestDto>.Ok((await GetAsync(id, cancellationToken))!);
     }
@@ -334,10 +331,7 @@ internal sealed class ChangeRequestService(
         request.UpdatedAt = Now;
         try
         {
-            await using (await audit.StageAsync(new AuditEvent(AuditActions.ChangeRequestTransition, "change-request", request.Id.ToString(), After: new { request.State, jobs = states }, Detail: $"'{request.Title}' is {request.State}.", ActorName: "system"), cancellationToken))
-            {
-                await db.SaveChangesAsync(cancellationToken);
-            }
+            await audit.RecordAsync(new AuditEvent(AuditActions.ChangeRequestTransition, "change-request", request.Id.ToString(), After: new { request.State, jobs = states }, Detail: $"'{request.Title}' is {request.State}.", ActorName: "system"), cancellationToken);
         }
         catch (DbUpdateConcurrencyException)
         {
@@ -384,10 +378,7 @@ internal sealed class ChangeRequestService(
     {
         try
         {
-            await using (await audit.StageAsync(auditEvent, cancellationToken))
-            {
-                await db.SaveChangesAsync(cancellationToken);
-            }
+            await audit.RecordAsync(auditEvent, cancellationToken);
         }
         catch (DbUpdateConcurrencyException)
         {

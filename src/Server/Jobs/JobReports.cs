@@ -55,10 +55,7 @@ internal sealed class JobReports(
         var auditWorthy = step.State != JobStepState.Running;
         if (auditWorthy)
         {
-            await using (await audit.StageAsync(new AuditEvent(AuditActions.JobStep, "job", job.Id.ToString(), After: new { step.Sequence, step.Name, state = record.State, step.ExitCode }, Detail: $"Step {step.Sequence} '{record.Name}' {record.State}."), cancellationToken))
-            {
-                await db.SaveChangesAsync(cancellationToken);
-            }
+            await audit.RecordAsync(new AuditEvent(AuditActions.JobStep, "job", job.Id.ToString(), After: new { step.Sequence, step.Name, state = record.State, step.ExitCode }, Detail: $"Step {step.Sequence} '{record.Name}' {record.State}."), cancellationToken);
         }
         else
         {
@@ -94,10 +91,7 @@ internal sealed class JobReports(
         job.Error = completion.Error is { Length: > 4000 } e ? e[..4000] : completion.Error;
         job.FinishedAt = completion.FinishedAt.UtcDateTime;
         job.AwaitingVerification = job.State == JobStates.Succeeded && !job.DryRun;
-        await using (await audit.StageAsync(new AuditEvent(AuditActions.JobFinished, "job", job.Id.ToString(), After: new { job.State, diff = completion.Diff, job.Error }, Detail: $"The job {job.State}" + (job.Error is null ? "." : $": {job.Error}")), cancellationToken))
-        {
-            await db.SaveChangesAsync(cancellationToken);
-        }
+        await audit.RecordAsync(new AuditEvent(AuditActions.JobFinished, "job", job.Id.ToString(), After: new { job.State, diff = completion.Diff, job.Error }, Detail: $"The job {job.State}" + (job.Error is null ? "." : $": {job.Error}")), cancellationToken);
 
         await events.UpdatedAsync(new JobUpdatedEvent(job.Id, serverId, job.State, null));
         await changeRequests.JobFinishedAsync(job.Id, cancellationToken);

@@ -146,10 +146,7 @@ internal sealed class JobService(
             ChangeRequestId = changeRequestId,
         };
         db.Jobs.Add(job);
-        await using (await audit.StageAsync(new AuditEvent(AuditActions.JobCreated, "job", job.Id.ToString(), After: new { job.ServerId, job.DryRun, job.CheckIds, changes = plan.Changes, job.ChangeRequestId }, Detail: $"Queued a {(job.DryRun ? "dry-run " : string.Empty)}job for '{plan.ServerName}' fixing {string.Join(", ", plan.CheckIds)}."), cancellationToken))
-        {
-            await db.SaveChangesAsync(cancellationToken);
-        }
+        await audit.RecordAsync(new AuditEvent(AuditActions.JobCreated, "job", job.Id.ToString(), After: new { job.ServerId, job.DryRun, job.CheckIds, changes = plan.Changes, job.ChangeRequestId }, Detail: $"Queued a {(job.DryRun ? "dry-run " : string.Empty)}job for '{plan.ServerName}' fixing {string.Join(", ", plan.CheckIds)}."), cancellationToken);
 
         await events.UpdatedAsync(new JobUpdatedEvent(job.Id, serverId, job.State, null));
         await dispatcher.DispatchPendingAsync(serverId, cancellationToken);

@@ -114,12 +114,9 @@ internal sealed class SettingsSnapshotService(AppDbContext db, AuditTrail audit,
             IgnoredLines = [],
         };
         db.SettingsSnapshots.Add(record);
-        await using (await audit.StageAsync(
+        await audit.RecordAsync(
             new AuditEvent(AuditActions.SettingsSnapshotStored, "server", serverId.ToString(), After: new { record.Id, record.Source, record.CollectedAt, settings = snapshot.Values.Count }, Detail: $"Stored the settings snapshot the agent collected on '{server.Name}'.", ActorName: agentName),
-            cancellationToken))
-        {
-            await db.SaveChangesAsync(cancellationToken);
-        }
+            cancellationToken);
 
         return OperationResult<SettingsSnapshotDto>.Ok(ToDto(record));
     }
