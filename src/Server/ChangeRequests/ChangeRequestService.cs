@@ -432,7 +432,7 @@ internal sealed class ChangeRequestService(
             var plan = await jobs.PlanAsync(inputs[i].ServerId!.Value, checkIds, cancellationToken);
             if (!plan.Succeeded)
             {
-                errors[$"items[{i}]"] = [plan.Message ?? string.Join(" ", plan.Errors?.SelectMany(e => e.Value) ?? [])];
+                errors[$"items[{i}]"] = [plan.Describe()];
                 continue;
             }
 

@@ -124,7 +124,7 @@ internal sealed class JobReports(
         var stored = await snapshots.StoreFromAgentAsync(serverId, report.Snapshot, agentName, cancellationToken);
         if (!stored.Succeeded)
         {
-            throw new HubException(stored.Message ?? string.Join(" ", stored.Errors?.SelectMany(e => e.Value) ?? []));
+            throw new HubException(stored.Describe());
         }
 
         var waiting = await db.Jobs.Where(j => j.ServerId == serverId && j.AwaitingVerification).ToListAsync(cancellationToken);

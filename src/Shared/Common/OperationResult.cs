@@ -34,6 +34,15 @@ public record OperationResult(OperationStatus Status, string? Message = null, IR
     /// <summary>True when <see cref="Status"/> is <see cref="OperationStatus.Ok"/>.</summary>
     public bool Succeeded => Status == OperationStatus.Ok;
 
+    /// <summary>
+    /// One sentence for a person: the per-field messages when the input was invalid (the <see cref="Message"/> of an
+    /// invalid result only says that it is), otherwise the message.
+    /// </summary>
+    public string Describe() =>
+        Status == OperationStatus.Invalid && Errors is { Count: > 0 } errors
+            ? string.Join(" ", errors.SelectMany(e => e.Value))
+            : Message ?? string.Empty;
+
     /// <summary>A successful result.</summary>
     public static OperationResult Ok() => new(OperationStatus.Ok);
 

@@ -203,6 +203,13 @@ public sealed class ChangeRequestsApiTests : IDisposable
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var text = await response.Content.ReadAsStringAsync();
         Assert.Contains("title", text, StringComparison.Ordinal);
+
+        // With a title, the item is planned and says which check is wrong, not only that the input is invalid.
+        var badCheck = await author.Api.PostAsJsonAsync("/api/v1/change-requests", new { title = "t", items = new object[] { new { serverId = server.Id, checkIds = new[] { "spf.all" } } } });
+        Assert.Equal(HttpStatusCode.BadRequest, badCheck.StatusCode);
+        var reason = await badCheck.Content.ReadAsStringAsync();
+        Assert.Contains("Not settings checks", reason, StringComparison.Ordinal);
+        Assert.Contains("spf.all", reason, StringComparison.Ordinal);
     }
 
     public void Dispose() => _factory.Dispose();
