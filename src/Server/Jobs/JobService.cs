@@ -153,12 +153,12 @@ internal sealed class JobService(
         return OperationResult<JobDto>.Ok((await GetAsync(job.Id, cancellationToken))!);
     }
 
-    public async Task<IReadOnlyList<FixableCheckDto>> ListFixableAsync(Guid serverId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<FixableCheckDto>?> ListFixableAsync(Guid serverId, CancellationToken cancellationToken)
     {
         var latest = await snapshots.GetLatestAsync(serverId, cancellationToken);
         if (!latest.Succeeded)
         {
-            return [];
+            return null;
         }
 
         var results = Evaluate(latest.Value!);

@@ -59,7 +59,7 @@ internal static class JobsApi
     private static async Task<Results<Ok<IReadOnlyList<FixableCheckDto>>, ProblemHttpResult>> ListFixableAsync(Guid id, IJobService jobs, Shared.Servers.IServerInventory inventory, CancellationToken ct) =>
         await inventory.GetAsync(id, ct) is null
             ? ApiExtensions.Problem(StatusCodes.Status404NotFound, "Not found", $"No server has the id {id}.")
-            : TypedResults.Ok(await jobs.ListFixableAsync(id, ct));
+            : TypedResults.Ok(await jobs.ListFixableAsync(id, ct) ?? []);
 
     private static async Task<Ok<IReadOnlyList<JobDto>>> ListAsync(Guid id, IJobService jobs, CancellationToken ct) =>
         TypedResults.Ok(await jobs.ListAsync(id, ct));

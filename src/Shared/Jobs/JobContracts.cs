@@ -96,8 +96,8 @@ public interface IJobService
 
     Task<JobDto?> GetAsync(Guid id, CancellationToken cancellationToken);
 
-    /// <summary>The failed settings checks of the latest snapshot, with what a job would change; empty without a snapshot.</summary>
-    Task<IReadOnlyList<FixableCheckDto>> ListFixableAsync(Guid serverId, CancellationToken cancellationToken);
+    /// <summary>The failed settings checks of the current snapshot, with what a job would change; null when the server has no snapshot.</summary>
+    Task<IReadOnlyList<FixableCheckDto>?> ListFixableAsync(Guid serverId, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<JobDto>> ListAsync(Guid serverId, CancellationToken cancellationToken);
 
