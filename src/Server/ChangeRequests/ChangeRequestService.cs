@@ -146,10 +146,11 @@ internal sealed class ChangeRequestService(
         }
 
         var total = await query.CountAsync(cancellationToken);
+        var required = Required;
         var items = await query.OrderByDescending(c => c.UpdatedAt).Skip((page - 1) * pageSize).Take(pageSize)
-            .Select(c => new ChangeRequestSummaryDto(c.Id, c.Title, c.State, c.AuthorName, c.Items.Count, c.Approvals.Count, 0, c.UpdatedAt))
+            .Select(c => new ChangeRequestSummaryDto(c.Id, c.Title, c.State, c.AuthorName, c.Items.Count, c.Approvals.Count, required, c.UpdatedAt))
             .ToListAsync(cancellationToken);
-        return OperationResult<PagedResult<ChangeRequestSummaryDto>>.Ok(new(items.Select(i => i with { RequiredApprovals = Required }).ToList(), total, page, pageSize));
+        return OperationResult<PagedResult<ChangeRequestSummaryDto>>.Ok(new(items, total, page, pageSize));
     }
 
     public Task<OperationResult<ChangeRequestDto>> SubmitAsync(Guid id, long? expectedRevision, ReviewActor actor, CancellationToken cancellationToken) =>
@@ -207,8 +208,7 @@ internal sealed class ChangeRequestService(
             request.State = ChangeRequestStates.Approved;
         }
 
-        request.Revision++;
-        request.UpdatedAt = Now;
+        Touch(request, actor, editing: false);
         return await SaveAsync(request, new AuditEvent(AuditActions.ChangeRequestApproved, "change-request", id.ToString(), After: new { request.State, approvals = request.Approvals.Count, required = Required, revision = request.Revision }, Detail: $"Approved '{request.Title}' ({request.Approvals.Count} of {Required})."), cancellationToken);
     }
 
