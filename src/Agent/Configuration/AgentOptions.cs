@@ -72,6 +72,20 @@ public sealed class PostfixConnectorOptions
 
     /// <summary>The postfix control program.</summary>
     public string PostfixPath { get; set; } = "postfix";
+
+    /// <summary>The postmap program, which dumps <see cref="DisabledMailboxesTable"/> with <c>postmap -s</c>.</summary>
+    public string PostmapPath { get; set; } = "postmap";
+
+    /// <summary>
+    /// A Postfix lookup table (<c>type:/path</c>, for example <c>hash:/etc/postfix/disabled_mailboxes</c>) that lists the
+    /// addresses of disabled mailboxes: <c>address value</c> per entry, where the value is an access(5) action such as
+    /// <c>550 5.2.1 Mailbox disabled</c>, a status word, or the mailbox address when the key is an alias. Postfix itself
+    /// has no notion of a disabled mailbox, so without this table <c>mta.disabled-mailbox</c> stays unknown.
+    /// </summary>
+    public string? DisabledMailboxesTable { get; set; }
+
+    /// <summary>At most this many disabled mailboxes are reported; the snapshot says when there were more.</summary>
+    public int MailboxLimit { get; set; } = 500;
 }
 
 /// <summary><c>Agent:Carbonio</c> (also used by the Zimbra connector).</summary>
@@ -95,6 +109,21 @@ public sealed class CarbonioConnectorOptions
     /// managed by zmcontrol must set <c>["zmmtactl", "restart"]</c>: the two are mutually exclusive.
     /// </summary>
     public IList<string>? RestartCommand { get; set; }
+
+    /// <summary>Collect mailbox facts with each snapshot: closed, pending and maintenance accounts (<c>prov -l sa</c>) and, with <see cref="ServerName"/>, quota usage (<c>prov gqu</c>).</summary>
+    public bool CollectMailboxes { get; set; } = true;
+
+    /// <summary>At most this many accounts per status (and quota entries) are reported; the snapshot says when there were more.</summary>
+    public int MailboxLimit { get; set; } = 200;
+
+    /// <summary>
+    /// For at most this many of those accounts the agent also reads their aliases (<c>prov -l ga NAME zimbraMailAlias …</c>).
+    /// Every prov call starts a JVM, so this bounds the time a snapshot takes; 0 reports primary addresses only.
+    /// </summary>
+    public int AliasLookupLimit { get; set; } = 20;
+
+    /// <summary>Mailboxes at or above this percentage of their quota are reported by name.</summary>
+    public int QuotaReportPercent { get; set; } = 90;
 }
 
 /// <summary><c>Agent:MailEnable</c>: setting names come from here, never from code, because MailEnable does not document them.</summary>

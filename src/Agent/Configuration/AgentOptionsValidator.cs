@@ -50,6 +50,26 @@ public sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
             errors.Add($"Agent:Postfix:ConfigDirectory must be an absolute path (got '{options.Postfix.ConfigDirectory}').");
         }
 
+        if (kind == Shared.Agents.AgentConnectorKind.Postfix && options.Postfix.DisabledMailboxesTable is { } table && !IsLookupTable(table))
+        {
+            errors.Add($"Agent:Postfix:DisabledMailboxesTable must be a Postfix lookup table written type:/absolute/path, for example hash:/etc/postfix/disabled_mailboxes (got '{table}').");
+        }
+
+        if (options.Postfix.MailboxLimit is < 1 or > 5000 || options.Carbonio.MailboxLimit is < 1 or > 5000)
+        {
+            errors.Add("Agent:Postfix:MailboxLimit and Agent:Carbonio:MailboxLimit must be between 1 and 5000.");
+        }
+
+        if (options.Carbonio.AliasLookupLimit is < 0 or > 1000)
+        {
+            errors.Add("Agent:Carbonio:AliasLookupLimit must be between 0 and 1000.");
+        }
+
+        if (options.Carbonio.QuotaReportPercent is < 1 or > 100)
+        {
+            errors.Add("Agent:Carbonio:QuotaReportPercent must be between 1 and 100.");
+        }
+
         if (kind is Shared.Agents.AgentConnectorKind.Carbonio or Shared.Agents.AgentConnectorKind.Zimbra
             && options.Carbonio.Executable is { } executable && string.IsNullOrWhiteSpace(executable))
         {
@@ -68,5 +88,15 @@ public sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>True for <c>type:/absolute/path</c> with a plain type name and no white space.</summary>
+    internal static bool IsLookupTable(string table)
+    {
+        var colon = table.IndexOf(':', StringComparison.Ordinal);
+        return colon > 0
+            && table[..colon].All(c => char.IsAsciiLetterOrDigit(c) || c == '_')
+            && !table.Any(char.IsWhiteSpace)
+            && Path.IsPathFullyQualified(table[(colon + 1)..]);
     }
 }

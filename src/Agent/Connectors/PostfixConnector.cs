@@ -142,8 +142,25 @@ public sealed class PostfixConnector(PostfixConnectorOptions options, ICommandRu
             return new CollectResult(step, null);
         }
 
-        var parsed = PostconfParser.ParseSnapshot(main.StandardOutput, master.StandardOutput, DateTimeOffset.UtcNow, SettingsSources.Agent);
-        return new CollectResult(step, parsed.Value);
+        var snapshot = PostconfParser.ParseSnapshot(main.StandardOutput, master.StandardOutput, DateTimeOffset.UtcNow, SettingsSources.Agent).Value;
+        if (string.IsNullOrWhiteSpace(options.DisabledMailboxesTable))
+        {
+            return new CollectResult(step, snapshot);
+        }
+
+        // The table completes the snapshot but does not decide it: when it cannot be read the settings still count and
+        // mta.disabled-mailbox says unknown.
+        var table = options.DisabledMailboxesTable;
+        var dump = await runner.RunAsync([options.PostmapPath, "-c", options.ConfigDirectory, "-s", table], timeout, cancellationToken).ConfigureAwait(false);
+        if (!dump.Succeeded)
+        {
+            return new CollectResult(StepResult.From([main, master, dump], $"Mailbox facts were not collected: postmap -s {table} failed.") with { Succeeded = true }, snapshot);
+        }
+
+        var mailboxes = MailboxFactsParser.ParsePostfixDisabledTable(dump.StandardOutput);
+        var truncated = mailboxes.Count > options.MailboxLimit || dump.StandardOutput.Contains("[output truncated:", StringComparison.Ordinal);
+        var facts = new MailboxFacts(DateTimeOffset.UtcNow, table, [.. mailboxes.Take(options.MailboxLimit)], truncated, null);
+        return new CollectResult(StepResult.From([main, master, dump]), snapshot with { Mailboxes = facts });
     }
 
     /// <inheritdoc />

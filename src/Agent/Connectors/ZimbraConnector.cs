@@ -1,3 +1,4 @@
+using System.Globalization;
 using BackscatterConsole.Agent.Configuration;
 using BackscatterConsole.Agent.Execution;
 using BackscatterConsole.Domain.Settings;
@@ -30,7 +31,6 @@ public sealed class ZimbraConnector : IMailConnector
             ["zimbraAmavisFinalVirusDestiny"] = false,
             ["zimbraAmavisFinalBannedDestiny"] = false,
             ["zimbraAmavisFinalBadHeaderDestiny"] = false,
-            ["zimbraQuotaWarnPercent"] = false,
         },
         StringComparer.OrdinalIgnoreCase);
 
@@ -157,7 +157,82 @@ public sealed class ZimbraConnector : IMailConnector
             snapshot = snapshot with { Values = merged };
         }
 
-        return new CollectResult(step, snapshot);
+        if (!_options.CollectMailboxes)
+        {
+            return new CollectResult(step, snapshot);
+        }
+
+        // Mailbox facts complete the snapshot but do not decide it: when they cannot be read the settings still count,
+        // and the rules say unknown for the mailbox checks instead of guessing.
+        var (facts, factCommands, problem) = await CollectMailboxesAsync(cancellationToken).ConfigureAwait(false);
+        commands.AddRange(factCommands);
+        var note = problem is null ? null : "Mailbox facts were not collected: " + problem;
+        return new CollectResult(StepResult.From(commands, note) with { Succeeded = true }, snapshot with { Mailboxes = facts });
+    }
+
+    /// <summary>
+    /// Lists the accounts the MTA still accepts mail for although LMTP will refuse it: one search per status in
+    /// <see cref="MailboxFactsParser.ZimbraUndeliverableStatuses"/>, limited to <c>zimbraMailStatus=enabled</c> (the MTA's recipient
+    /// lookup skips the others), then the aliases of the first <see cref="CarbonioConnectorOptions.AliasLookupLimit"/> of them,
+    /// and with a server name the quota usage (<c>prov gqu SERVER</c>).
+    /// </summary>
+    private async Task<(MailboxFacts? Facts, List<CommandResult> Commands, string? Problem)> CollectMailboxesAsync(CancellationToken cancellationToken)
+    {
+        var commands = new List<CommandResult>();
+        var limit = _options.MailboxLimit;
+        var mailboxes = new List<DisabledMailboxInfo>();
+        var truncated = false;
+        foreach (var status in MailboxFactsParser.ZimbraUndeliverableStatuses)
+        {
+            var filter = $"(&(zimbraAccountStatus={status})(zimbraMailStatus=enabled))";
+            var search = await ProvAsync(["-l", "sa", filter, "limit", (limit + 1).ToString(CultureInfo.InvariantCulture)], _timeout, cancellationToken).ConfigureAwait(false);
+            commands.Add(search);
+            if (!search.Succeeded)
+            {
+                return (null, commands, $"prov sa for {status} accounts failed.");
+            }
+
+            var names = search.StandardOutput.ReplaceLineEndings("\n").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Where(n => n.Contains('@', StringComparison.Ordinal))
+                .ToArray();
+            truncated |= names.Length > limit;
+            mailboxes.AddRange(names.Take(limit).Select(n => new DisabledMailboxInfo(n, status, [n])));
+        }
+
+        for (var i = 0; i < mailboxes.Count && i < _options.AliasLookupLimit; i++)
+        {
+            var account = await ProvAsync(["-l", "ga", mailboxes[i].Mailbox, "zimbraMailDeliveryAddress", "zimbraMailAlias"], _timeout, cancellationToken).ConfigureAwait(false);
+            commands.Add(account);
+            if (account.Succeeded && MailboxFactsParser.ParseZimbraAccounts(account.StandardOutput) is [var details])
+            {
+                mailboxes[i] = mailboxes[i] with { Addresses = details.Addresses };
+            }
+        }
+
+        QuotaUsage? quota = null;
+        string? problem = null;
+        if (!string.IsNullOrWhiteSpace(_options.ServerName))
+        {
+            var usage = await ProvAsync(["gqu", _options.ServerName], _timeout, cancellationToken).ConfigureAwait(false);
+            commands.Add(usage);
+            if (usage.Succeeded)
+            {
+                quota = MailboxFactsParser.SummarizeQuota(MailboxFactsParser.ParseZimbraQuotaUsage(usage.StandardOutput), _options.QuotaReportPercent, limit);
+                if (usage.StandardOutput.Contains("[output truncated:", StringComparison.Ordinal))
+                {
+                    // A cut list cannot show that nobody is over quota.
+                    quota = quota with { Truncated = true };
+                    problem = "the quota list was longer than Agent:OutputLimitCharacters, so it is incomplete.";
+                }
+            }
+            else
+            {
+                problem = "prov gqu failed, so quota usage is not known.";
+            }
+        }
+
+        var source = $"{_executable} {string.Join(' ', _provArguments.Append("-l sa"))}".Trim();
+        return (new MailboxFacts(DateTimeOffset.UtcNow, source, mailboxes, truncated, quota), commands, problem);
     }
 
     /// <inheritdoc />

@@ -26,8 +26,8 @@ internal static class ZimbraRules
             UnknownRecipient(context),
             CatchAll(context),
             VerifyDeferCode(context),
-            Result(DisabledMailbox, CheckStatus.Unknown, "Account status (zimbraAccountStatus closed, locked, pending) is per account: mail to such accounts is accepted and then refused by LMTP. The agent's account list is needed.", []),
-            Quota(context),
+            MailboxRules.ZimbraDisabled(snapshot.Mailboxes, context.Prov),
+            MailboxRules.ZimbraQuota(snapshot.Mailboxes, context.Evidence("zimbraQuotaWarnPercent", "zimbraLmtpPermanentFailureWhenOverQuota"), context.Prov),
             SenderLoginMismatch(context),
             Bool(context, UnlistedSender, "zimbraMtaSmtpdRejectUnlistedSender", null, "Mail claiming a non-existent local sender is refused.", "Mail may claim any address at a local domain.", CheckStatus.Warn),
             SenderDomain(context),
@@ -65,18 +65,6 @@ internal static class ZimbraRules
         }
 
         return Result(MtaCheckCatalog.VerifyDeferCode, CheckStatus.Pass, $"Verification tempfails are answered with {code}.", evidence);
-    }
-
-    private static MtaRuleResult Quota(Context context)
-    {
-        var warn = context.All("zimbraQuotaWarnPercent");
-        return Result(
-            MtaCheckCatalog.QuotaNotification,
-            CheckStatus.Warn,
-            "Zimbra enforces quota in LMTP after the MTA has accepted the mail, so over-quota mail is deferred and eventually bounced to the sender.",
-            warn.Count > 0 ? context.Evidence("zimbraQuotaWarnPercent") : ["zimbraQuotaWarnPercent is not set in global config"],
-            [context.Prov("mcf", "zimbraQuotaWarnPercent", "90")],
-            ["Alert on mailboxes near quota and watch the deferred queue for over-quota deliveries."]);
     }
 
     private static MtaRuleResult SenderLoginMismatch(Context context)

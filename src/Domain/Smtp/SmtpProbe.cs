@@ -98,6 +98,13 @@ public sealed class SmtpProbe : ISmtpProbe
             plan.Add((SmtpRecipientKind.Control, domain, control[..at] + "@" + domain));
         }
 
+        foreach (var named in options.NamedRecipients.Distinct(StringComparer.OrdinalIgnoreCase))
+        {
+            var at = named.LastIndexOf('@');
+            var domain = Normalize(named[(at + 1)..]);
+            plan.Add((SmtpRecipientKind.Named, domain, named[..at] + "@" + domain));
+        }
+
         if (options.RelayTestDomain is { } relayDomain)
         {
             var relay = Normalize(relayDomain);

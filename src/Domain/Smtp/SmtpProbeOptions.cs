@@ -40,6 +40,12 @@ public sealed record SmtpProbeOptions
     /// <summary>A recipient known to exist. When it is rejected too, a rejection of the random recipient proves nothing.</summary>
     public string? ControlRecipient { get; init; }
 
+    /// <summary>
+    /// Further addresses to try with RCPT TO, for example those of disabled mailboxes; each must be a plain
+    /// <c>local@domain</c> mailbox (<see cref="IsSafeMailbox"/>). They are tried after the control recipient.
+    /// </summary>
+    public IReadOnlyList<string> NamedRecipients { get; init; } = [];
+
     /// <summary>A domain the server must not relay for, tried unauthenticated; null skips the open-relay test.</summary>
     public string? RelayTestDomain { get; init; } = "example.com";
 
@@ -96,9 +102,15 @@ public sealed record SmtpProbeOptions
         }
 
         ArgumentNullException.ThrowIfNull(HostedDomains, nameof(HostedDomains));
-        if (HostedDomains.Count == 0 && ControlRecipient is null && RelayTestDomain is null)
+        ArgumentNullException.ThrowIfNull(NamedRecipients, nameof(NamedRecipients));
+        if (HostedDomains.Count == 0 && ControlRecipient is null && RelayTestDomain is null && NamedRecipients.Count == 0)
         {
-            throw new ArgumentException("Nothing to probe: no hosted domain, no control recipient and no relay test domain.", nameof(HostedDomains));
+            throw new ArgumentException("Nothing to probe: no hosted domain, no control recipient, no named recipient and no relay test domain.", nameof(HostedDomains));
+        }
+
+        foreach (var named in NamedRecipients)
+        {
+            RequireAddress(named, nameof(NamedRecipients));
         }
 
         foreach (var domain in HostedDomains)

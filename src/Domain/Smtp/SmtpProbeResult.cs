@@ -88,6 +88,9 @@ public enum SmtpRecipientKind
 
     /// <summary>A random address at a foreign domain, for the open-relay test.</summary>
     Relay,
+
+    /// <summary>An address the caller named, for example one of a disabled mailbox, to see whether the server still accepts it.</summary>
+    Named,
 }
 
 /// <summary>One RCPT TO the probe sent and the reply it got.</summary>

@@ -237,6 +237,67 @@ public static class SmtpProbeVerdicts
             : Result(StartTlsId, CheckStatus.Warn, CheckSeverity.Low, title, "STARTTLS works but the certificate has problems: " + string.Join("; ", problems) + ".", explanation, [certificate, .. problems, .. transcript], remediation);
     }
 
+    /// <summary>Check id: disabled mailboxes refuse mail at SMTP time (the probe's view of <c>mta.disabled-mailbox</c>).</summary>
+    public const string DisabledMailboxId = "mta.disabled-mailbox";
+
+    /// <summary>
+    /// The probe's view of <c>mta.disabled-mailbox</c>: each address of a disabled mailbox that the probe tried
+    /// (<see cref="SmtpRecipientKind.Named"/>) fails when accepted, passes when refused, and warns on 4xx or when the
+    /// control recipient was refused too (the probe itself may be blocked).
+    /// </summary>
+    /// <param name="result">A probe run with the addresses in <see cref="SmtpProbeOptions.NamedRecipients"/>.</param>
+    /// <param name="mailboxOf">The disabled mailbox each address belongs to, for the evidence.</param>
+    public static CheckResult DisabledMailboxes(SmtpProbeResult result, IReadOnlyDictionary<string, string> mailboxOf)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(mailboxOf);
+        const string title = "Disabled mailboxes refuse mail at SMTP time";
+        const string explanation = "A disabled mailbox whose address the server still accepts makes it accept and then bounce every message sent there; "
+            + "the bounce goes to the envelope sender, which spammers forge.";
+        const string remediation = "Make the server refuse the addresses of disabled mailboxes at RCPT time: Carbonio/Zimbra: set zimbraMailStatus disabled on the account "
+            + "(or remove its addresses); Postfix: list them with a rejection in a check_recipient_access table, or remove them from the recipient maps; "
+            + "MailEnable: remove the address map of the disabled mailbox.";
+        var transcript = result.Transcript.Select(t => t.ToEvidenceLine()).ToArray();
+        var control = result.Recipients.FirstOrDefault(r => r.Kind == SmtpRecipientKind.Control);
+        var controlRejected = result.ControlConfigured && Classify(control?.Reply) != SmtpRecipientOutcome.Accepted;
+        var tried = result.Recipients.Where(r => r.Kind == SmtpRecipientKind.Named).ToArray();
+        if (tried.Length == 0 || tried.All(r => Classify(r.Reply) == SmtpRecipientOutcome.NoReply))
+        {
+            return Result(DisabledMailboxId, BlockedStatus(result), CheckSeverity.High, title, "No verdict: " + BlockedReason(result), explanation, transcript, null);
+        }
+
+        var verdicts = tried.Select(r =>
+        {
+            var owner = mailboxOf.TryGetValue(r.Address, out var mailbox) && !string.Equals(mailbox, r.Address, StringComparison.OrdinalIgnoreCase) ? $" (disabled mailbox {mailbox})" : " (disabled mailbox)";
+            var line = $"RCPT TO:<{r.Address}>{owner} -> {r.Reply?.ToString() ?? "no reply"}";
+            return Classify(r.Reply) switch
+            {
+                SmtpRecipientOutcome.Accepted => (r.Address, Status: CheckStatus.Fail, Line: line + " (accepted: the mail will bounce)"),
+                SmtpRecipientOutcome.TempFailed => (r.Address, Status: CheckStatus.Warn, Line: line + " (temporary; " + RetryHint + ")"),
+                SmtpRecipientOutcome.Rejected or SmtpRecipientOutcome.RejectedByPolicy when controlRejected =>
+                    (r.Address, Status: CheckStatus.Warn, Line: line + " (but the control recipient was not accepted either: the probe itself may be blocked)"),
+                SmtpRecipientOutcome.Rejected or SmtpRecipientOutcome.RejectedByPolicy => (r.Address, Status: CheckStatus.Pass, Line: line),
+                _ => (r.Address, Status: BlockedStatus(result), Line: line + " (" + BlockedReason(result) + ")"),
+            };
+        }).ToArray();
+        var status = Worst(verdicts.Select(v => v.Status));
+        var evidence = verdicts.Select(v => v.Line).ToList();
+        if (control is not null)
+        {
+            evidence.Add($"control <{control.Address}>: {control.Reply?.ToString() ?? "no reply"}");
+        }
+
+        var accepted = verdicts.Where(v => v.Status == CheckStatus.Fail).Select(v => v.Address).ToArray();
+        var summary = status switch
+        {
+            CheckStatus.Pass => $"The server refused all {verdicts.Length} tried address(es) of disabled mailboxes at RCPT time.",
+            CheckStatus.Fail => $"The server accepted {accepted.Length} of {verdicts.Length} tried address(es) of disabled mailboxes, so mail to them bounces later: {string.Join(", ", accepted)}.",
+            CheckStatus.Warn => "The result is inconclusive: " + verdicts.First(v => v.Status == CheckStatus.Warn).Line,
+            _ => "The probe could not reach a verdict: " + verdicts.First(v => v.Status != CheckStatus.Pass).Line,
+        };
+        return Result(DisabledMailboxId, status, CheckSeverity.High, title, summary, explanation, [.. evidence, .. transcript], status is CheckStatus.Fail or CheckStatus.Warn ? remediation : null);
+    }
+
     private static CheckStatus BlockedStatus(SmtpProbeResult result) =>
         result.Failure is null && result.MailFromReply is { IsTransientNegative: true } ? CheckStatus.Warn : CheckStatus.Error;
 

@@ -117,6 +117,13 @@ internal sealed class ScanExecutor(
                 var subject = chunk.Count == 0 ? $"{server.SmtpHost}:{server.SmtpPort}" : string.Join(", ", chunk);
                 steps.Add(new Step(name, CheckSources.Probe, SmtpProbeVerdicts.UnknownRecipientId, subject, token => ProbeAsync(server, chunk, first, token)));
             }
+
+            var disabled = DisabledAddresses(snapshot, settings.MaxDisabledMailboxAddresses);
+            if (disabled.Count > 0)
+            {
+                steps.Add(new Step("SMTP probe of disabled mailboxes", CheckSources.Probe, SmtpProbeVerdicts.DisabledMailboxId, $"{server.SmtpHost}:{server.SmtpPort}",
+                    token => ProbeDisabledAsync(server, disabled, token)));
+            }
         }
 
         return steps;
@@ -145,6 +152,53 @@ internal sealed class ScanExecutor(
                 c.Id is SmtpProbeVerdicts.UnknownRecipientId or SmtpProbeVerdicts.CatchAllId ? subject : endpoint,
                 c.Status is CheckStatus.Fail or CheckStatus.Warn ? ProbeRemediation.For(c.Id, server.Platform).Select(x => x.Display).ToList() : []))
             .ToList();
+    }
+
+    /// <summary>
+    /// Up to <paramref name="limit"/> addresses of disabled mailboxes from the agent's facts, address to mailbox: every
+    /// mailbox's primary address first, then aliases, so a long alias list cannot crowd out the other mailboxes.
+    /// </summary>
+    private static Dictionary<string, string> DisabledAddresses(SettingsSnapshotRecord? record, int limit)
+    {
+        var picked = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        if (record is null || SettingsSnapshotService.ToSnapshot(record).Mailboxes is not { } facts)
+        {
+            return picked;
+        }
+
+        var rounds = facts.DisabledMailboxes.Count == 0 ? 0 : facts.DisabledMailboxes.Max(m => m.Addresses.Count);
+        for (var round = 0; round < rounds && picked.Count < limit; round++)
+        {
+            foreach (var mailbox in facts.DisabledMailboxes.Where(m => m.Addresses.Count > round))
+            {
+                var address = mailbox.Addresses[round];
+                if (picked.Count < limit && SmtpProbeOptions.IsSafeMailbox(address))
+                {
+                    picked.TryAdd(address, mailbox.Mailbox);
+                }
+            }
+        }
+
+        return picked;
+    }
+
+    private async Task<IReadOnlyList<ScanResultDto>> ProbeDisabledAsync(ManagedServer server, Dictionary<string, string> addresses, CancellationToken cancellationToken)
+    {
+        var settings = probeSettings.Value;
+        var endpoint = $"{server.SmtpHost}:{server.SmtpPort}";
+        if (string.IsNullOrWhiteSpace(settings.SinkAddress))
+        {
+            return [ProbeError(SmtpProbeVerdicts.DisabledMailboxId, endpoint, "The probe did not run: Probe:SinkAddress is not configured.")];
+        }
+
+        var options = settings.ToProbeOptions(server.SmtpHost, server.SmtpPort, [], server.ControlRecipient, relayTest: false) with
+        {
+            NamedRecipients = [.. addresses.Keys],
+            ProbeCatchAll = false,
+        };
+        var result = await probe.ProbeAsync(options, cancellationToken);
+        var check = SmtpProbeVerdicts.DisabledMailboxes(result, addresses);
+        return [FromCheck(check, CheckSources.Probe, endpoint, [])];
     }
 
     private IReadOnlyList<ScanResultDto> SettingsResults(ManagedServer server, SettingsSnapshotRecord? record)

@@ -44,6 +44,12 @@ public sealed class ProbeSettings
     /// </summary>
     public int MaxDomainsPerSession { get; set; } = 8;
 
+    /// <summary>
+    /// Addresses of disabled mailboxes (from the agent's mailbox facts) tried in one extra session, to see whether the server
+    /// still accepts them. Kept well under Postfix's <c>smtpd_hard_error_limit</c> (20), since each refusal counts as an error.
+    /// </summary>
+    public int MaxDisabledMailboxAddresses { get; set; } = 10;
+
     /// <summary>Negotiate TLS when STARTTLS is offered (record the certificate) instead of only noting the offer.</summary>
     public bool NegotiateTls { get; set; }
 

@@ -175,7 +175,7 @@ public sealed class ScanCheckResult
     public DateTime CheckedAt { get; set; }
 }
 
-/// <summary>A server's MTA settings as pasted or entered by an operator (later: reported by the agent).</summary>
+/// <summary>A server's MTA settings as pasted or entered by an operator, or as reported by its agent.</summary>
 public sealed class SettingsSnapshotRecord
 {
     public Guid Id { get; set; }
@@ -197,6 +197,9 @@ public sealed class SettingsSnapshotRecord
 
     /// <summary>master.cf overrides, as JSON.</summary>
     public required string OverridesJson { get; set; }
+
+    /// <summary>Disabled mailboxes and quota usage the agent collected (<see cref="Shared.Settings.MailboxFacts"/>), as JSON; null when not collected.</summary>
+    public string? MailboxesJson { get; set; }
 
     public List<string> IgnoredLines { get; set; } = [];
 }

@@ -111,11 +111,12 @@ internal sealed class SettingsSnapshotService(AppDbContext db, AuditTrail audit,
             UploadedBy = agentName,
             ValuesJson = JsonSerializer.Serialize(snapshot.Values, Json),
             OverridesJson = JsonSerializer.Serialize(snapshot.ServiceOverrides, Json),
+            MailboxesJson = snapshot.Mailboxes is null ? null : JsonSerializer.Serialize(snapshot.Mailboxes, Json),
             IgnoredLines = [],
         };
         db.SettingsSnapshots.Add(record);
         await audit.RecordAsync(
-            new AuditEvent(AuditActions.SettingsSnapshotStored, "server", serverId.ToString(), After: new { record.Id, record.Source, record.CollectedAt, settings = snapshot.Values.Count }, Detail: $"Stored the settings snapshot the agent collected on '{server.Name}'.", ActorName: agentName),
+            new AuditEvent(AuditActions.SettingsSnapshotStored, "server", serverId.ToString(), After: new { record.Id, record.Source, record.CollectedAt, settings = snapshot.Values.Count, disabledMailboxes = snapshot.Mailboxes?.DisabledMailboxes.Count }, Detail: $"Stored the settings snapshot the agent collected on '{server.Name}'.", ActorName: agentName),
             cancellationToken);
 
         return OperationResult<SettingsSnapshotDto>.Ok(ToDto(record));
@@ -134,7 +135,6 @@ internal sealed class SettingsSnapshotService(AppDbContext db, AuditTrail audit,
             : OperationResult<SettingsSnapshotDto>.Ok(ToDto(record));
     }
 
-    /// <summary>The stored snapshot in the form the settings rules read.</summary>
     /// <summary>
     /// The snapshot the checklist and jobs use: the agent's newest when an agent has reported one, since it is read from
     /// the server itself on a schedule; otherwise the newest pasted one.
@@ -146,6 +146,7 @@ internal sealed class SettingsSnapshotService(AppDbContext db, AuditTrail audit,
             .OrderByDescending(s => s.Source == SettingsSources.Agent).ThenByDescending(s => s.UploadedAt);
     }
 
+    /// <summary>The stored snapshot in the form the settings rules read.</summary>
     public static SettingsSnapshot ToSnapshot(SettingsSnapshotRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
@@ -156,13 +157,14 @@ internal sealed class SettingsSnapshotService(AppDbContext db, AuditTrail audit,
             record.Source,
             new DateTimeOffset(record.CollectedAt, TimeSpan.Zero),
             values.ToDictionary(p => p.Key, p => (IReadOnlyList<string>)p.Value, StringComparer.OrdinalIgnoreCase),
-            overrides);
+            overrides,
+            record.MailboxesJson is null ? null : JsonSerializer.Deserialize<MailboxFacts>(record.MailboxesJson, Json));
     }
 
     internal static SettingsSnapshotDto ToDto(SettingsSnapshotRecord record)
     {
         var snapshot = ToSnapshot(record);
-        return new SettingsSnapshotDto(record.Id, record.ServerId, snapshot.Platform, record.Source, record.CollectedAt, record.UploadedAt, record.UploadedBy, snapshot.Values, snapshot.ServiceOverrides, record.IgnoredLines);
+        return new SettingsSnapshotDto(record.Id, record.ServerId, snapshot.Platform, record.Source, record.CollectedAt, record.UploadedAt, record.UploadedBy, snapshot.Values, snapshot.ServiceOverrides, record.IgnoredLines, snapshot.Mailboxes);
     }
 
     private static (SettingsSnapshot Snapshot, IReadOnlyList<string> Ignored)? Parse(string serverPlatform, SettingsSnapshotInput input, DateTimeOffset collectedAt, Dictionary<string, string[]> errors)

@@ -51,9 +51,11 @@ public sealed record ServiceOverride(string Service, string Type, string Name, s
 /// <param name="CollectedAt">When they were collected (UTC).</param>
 /// <param name="Values">Setting name to its values. A missing name means "not set explicitly".</param>
 /// <param name="ServiceOverrides">Postfix master.cf overrides; empty for other platforms.</param>
+/// <param name="Mailboxes">Disabled mailboxes and quota usage the agent collected; null when not collected (pasted snapshots, or collection not configured).</param>
 public sealed record SettingsSnapshot(
     MtaPlatform Platform,
     string Source,
     DateTimeOffset CollectedAt,
     IReadOnlyDictionary<string, IReadOnlyList<string>> Values,
-    IReadOnlyList<ServiceOverride> ServiceOverrides);
+    IReadOnlyList<ServiceOverride> ServiceOverrides,
+    MailboxFacts? Mailboxes = null);

@@ -55,6 +55,7 @@ public sealed class MailEnableSettingsInput
 /// <param name="Values">Setting name to values.</param>
 /// <param name="ServiceOverrides">Postfix master.cf overrides.</param>
 /// <param name="IgnoredLines">Lines of the pasted text that were not settings, so the operator can see what was skipped.</param>
+/// <param name="Mailboxes">Disabled mailboxes and quota usage reported by the agent; null when not collected.</param>
 public sealed record SettingsSnapshotDto(
     Guid Id,
     Guid ServerId,
@@ -65,7 +66,8 @@ public sealed record SettingsSnapshotDto(
     string? UploadedBy,
     IReadOnlyDictionary<string, IReadOnlyList<string>> Values,
     IReadOnlyList<ServiceOverride> ServiceOverrides,
-    IReadOnlyList<string> IgnoredLines);
+    IReadOnlyList<string> IgnoredLines,
+    MailboxFacts? Mailboxes);
 
 /// <summary>Storing and reading settings snapshots; the API and the portal both go through it.</summary>
 public interface ISettingsSnapshotService
@@ -73,9 +75,10 @@ public interface ISettingsSnapshotService
     /// <summary>Parses and stores a snapshot for the server's platform. Invalid with per-field messages when nothing usable was given.</summary>
     Task<OperationResult<SettingsSnapshotDto>> UploadAsync(Guid serverId, SettingsSnapshotInput input, string? uploadedBy, CancellationToken cancellationToken);
 
-    /// <summary>The newest snapshot; NotFound when the server does not exist or has none (the message says which).</summary>
     /// <summary>Stores a snapshot an agent collected and parsed itself (source <see cref="SettingsSources.Agent"/>).</summary>
     Task<OperationResult<SettingsSnapshotDto>> StoreFromAgentAsync(Guid serverId, SettingsSnapshot snapshot, string agentName, CancellationToken cancellationToken);
+
+    /// <summary>The newest snapshot; NotFound when the server does not exist or has none (the message says which).</summary>
 
     Task<OperationResult<SettingsSnapshotDto>> GetLatestAsync(Guid serverId, CancellationToken cancellationToken);
 }

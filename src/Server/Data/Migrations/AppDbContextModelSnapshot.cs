@@ -853,6 +853,9 @@ namespace BackscatterConsole.Server.Data.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("MailboxesJson")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("OverridesJson")
                         .IsRequired()
                         .HasColumnType("TEXT");
