@@ -8,7 +8,8 @@ namespace BackscatterConsole.Domain.Tests.Fixtures;
 
 /// <summary>
 /// A private Postfix instance from the Debian package, on two loopback ports: one smtpd that accepts unknown recipients
-/// (<c>-o local_recipient_maps=</c>) and one with the default maps that refuses them with 550 5.1.1.
+/// (<c>-o local_recipient_maps=</c>), one with the default maps that refuses them with 550 5.1.1, and a third like the
+/// second that also refuses the disabled mailbox <see cref="DisabledRecipient"/> through <c>check_recipient_access</c>.
 /// It lives in its own temporary configuration, queue and data directories and is started with <c>postfix -c</c>,
 /// so the machine's default instance and its /etc/postfix are never touched.
 /// </summary>
@@ -32,6 +33,18 @@ public sealed class PostfixInstanceFixture : IAsyncLifetime
     /// <summary>Port of the smtpd that refuses unknown recipients.</summary>
     public int RejectingPort { get; private set; }
 
+    /// <summary>Port of the smtpd that refuses unknown recipients and, through <see cref="DisabledMailboxesTable"/>, <see cref="DisabledRecipient"/>.</summary>
+    public int DisabledRefusingPort { get; private set; }
+
+    /// <summary>
+    /// A mailbox that exists (nobody is in passwd) and stands for a disabled one: the default maps accept it, so on
+    /// <see cref="RejectingPort"/> mail to it would be accepted and then bounce once the mail store refuses it.
+    /// </summary>
+    public static string DisabledRecipient => "nobody@" + Domain;
+
+    /// <summary>The Postfix lookup table that lists <see cref="DisabledRecipient"/> with a rejection.</summary>
+    public string DisabledMailboxesTable => "texthash:" + Path.Combine(ConfigDirectory, "disabled_mailboxes");
+
     /// <summary>A recipient that exists (root is in the passwd table that the default local_recipient_maps consults).</summary>
     public static string ControlRecipient => "root@" + Domain;
 
@@ -47,6 +60,7 @@ public sealed class PostfixInstanceFixture : IAsyncLifetime
 
         AcceptingPort = FreePort();
         RejectingPort = FreePort();
+        DisabledRefusingPort = FreePort();
         Directory.CreateDirectory(ConfigDirectory);
         Directory.CreateDirectory(QueueDirectory);
         Directory.CreateDirectory(Path.Combine(Root, "data"));
@@ -55,6 +69,7 @@ public sealed class PostfixInstanceFixture : IAsyncLifetime
         await RunAsync("chown", ["postfix:postfix", Path.Combine(Root, "data")]);
         await File.WriteAllTextAsync(Path.Combine(ConfigDirectory, "main.cf"), MainCf());
         await File.WriteAllTextAsync(Path.Combine(ConfigDirectory, "master.cf"), MasterCf());
+        await File.WriteAllTextAsync(Path.Combine(ConfigDirectory, "disabled_mailboxes"), DisabledRecipient + " 550 5.2.1 Mailbox disabled\n");
 
         var (exitCode, output) = await RunAsync(PostfixBinary, ["-c", ConfigDirectory, "start"], throwOnError: false);
         if (exitCode != 0)
@@ -64,6 +79,7 @@ public sealed class PostfixInstanceFixture : IAsyncLifetime
 
         await WaitForListenerAsync(AcceptingPort);
         await WaitForListenerAsync(RejectingPort);
+        await WaitForListenerAsync(DisabledRefusingPort);
     }
 
     public async Task DisposeAsync()
@@ -127,6 +143,9 @@ public sealed class PostfixInstanceFixture : IAsyncLifetime
           -o syslog_name=postfix-accepting
         127.0.0.1:{RejectingPort.ToString(CultureInfo.InvariantCulture)} inet n - n - - smtpd
           -o syslog_name=postfix-rejecting
+        127.0.0.1:{DisabledRefusingPort.ToString(CultureInfo.InvariantCulture)} inet n - n - - smtpd
+          -o syslog_name=postfix-disabled
+          -o smtpd_recipient_restrictions=check_recipient_access,{DisabledMailboxesTable}
         pickup    unix  n       -       n       60      1       pickup
         cleanup   unix  n       -       n       -       0       cleanup
         qmgr      unix  n       -       n       300     1       qmgr

@@ -40,6 +40,33 @@ public sealed class PostfixProbeTests(PostfixInstanceFixture postfix) : IClassFi
         await AssertNothingQueuedAsync(result);
     }
 
+    [Fact]
+    public async Task ProbeAsync_DisabledMailboxStillInTheMaps_IsAcceptedAndFails()
+    {
+        var result = await new SmtpProbe().ProbeAsync(Options(postfix.RejectingPort) with { NamedRecipients = [PostfixInstanceFixture.DisabledRecipient] });
+
+        var check = SmtpProbeVerdicts.DisabledMailboxes(result, new Dictionary<string, string> { [PostfixInstanceFixture.DisabledRecipient] = PostfixInstanceFixture.DisabledRecipient });
+
+        Assert.Equal(CheckStatus.Fail, check.Status);
+        Assert.Contains(PostfixInstanceFixture.DisabledRecipient, check.Summary, StringComparison.Ordinal);
+        Assert.True(result.Recipients.Single(r => r.Kind == SmtpRecipientKind.Named).Reply!.IsPositive);
+        await AssertNothingQueuedAsync(result);
+    }
+
+    [Fact]
+    public async Task ProbeAsync_DisabledMailboxRefusedByCheckRecipientAccess_Passes()
+    {
+        var result = await new SmtpProbe().ProbeAsync(Options(postfix.DisabledRefusingPort) with { NamedRecipients = [PostfixInstanceFixture.DisabledRecipient] });
+
+        var check = SmtpProbeVerdicts.DisabledMailboxes(result, new Dictionary<string, string>());
+
+        Assert.Equal(CheckStatus.Pass, check.Status);
+        var reply = result.Recipients.Single(r => r.Kind == SmtpRecipientKind.Named).Reply!;
+        Assert.Equal(550, reply.Code);
+        Assert.Equal("5.2.1", reply.EnhancedCode);
+        Assert.True(result.Recipients.Single(r => r.Kind == SmtpRecipientKind.Control).Reply!.IsPositive);
+    }
+
     private static SmtpProbeOptions Options(int port) => new()
     {
         Host = "127.0.0.1",

@@ -159,6 +159,39 @@ public sealed class SmtpProbeVerdictsTests
         return reply!;
     }
 
+    [Theory]
+    [InlineData("250 2.1.5 Ok", null, CheckStatus.Fail)]
+    [InlineData("550 5.2.1 <nobody@example.org>: Recipient address rejected: Mailbox disabled", "250 2.1.5 Ok", CheckStatus.Pass)]
+    [InlineData("550 5.2.1 <nobody@example.org>: Recipient address rejected: Mailbox disabled", RblBlocked, CheckStatus.Warn)]
+    [InlineData("450 4.2.1 <nobody@example.org>: Recipient address rejected: try later", null, CheckStatus.Warn)]
+    public void DisabledMailboxes_NamedRecipientReply_MapsToStatus(string rcptReply, string? control, CheckStatus expected)
+    {
+        var result = Result(PostfixUnknown, control) is var r
+            ? r with { Recipients = [.. r.Recipients, new SmtpRecipientProbe(SmtpRecipientKind.Named, "example.org", "alias@example.org", Reply(rcptReply))] }
+            : throw new InvalidOperationException();
+
+        var check = SmtpProbeVerdicts.DisabledMailboxes(result, new Dictionary<string, string> { ["alias@example.org"] = "nobody@example.org" });
+
+        Assert.Equal(SmtpProbeVerdicts.DisabledMailboxId, check.Id);
+        Assert.Equal(expected, check.Status);
+        Assert.Contains(check.Evidence, e => e.Contains("alias@example.org> (disabled mailbox nobody@example.org)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void DisabledMailboxes_SessionEndedBeforeTheRecipient_IsErrorNeverPass()
+    {
+        var result = Result(PostfixUnknown, control: null) with
+        {
+            Recipients = [new SmtpRecipientProbe(SmtpRecipientKind.Named, "example.org", "nobody@example.org", null)],
+            Failure = new SmtpProbeFailure(SmtpProbeFailureKind.Timeout, SmtpProbeStage.RcptTo, "No reply within 60 s.", null),
+        };
+
+        var check = SmtpProbeVerdicts.DisabledMailboxes(result, new Dictionary<string, string>());
+
+        Assert.Equal(CheckStatus.Error, check.Status);
+        Assert.Contains("No reply within 60 s.", check.Summary, StringComparison.Ordinal);
+    }
+
     private static SmtpProbeResult Result(string rcptReply, string? control, string? relay = null)
     {
         const string first = "5f0c2a9e7b1d4c3e8a6b9d2e1f0a7c4b@example.org";
