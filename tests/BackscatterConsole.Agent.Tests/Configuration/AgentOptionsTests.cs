@@ -70,4 +70,48 @@ public sealed class AgentOptionsTests
 
         Assert.Contains("Agent:Postfix:ConfigDirectory must be an absolute path (got 'etc/postfix').", result.FailureMessage, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("hash:/etc/postfix/disabled_mailboxes", true)]
+    [InlineData("texthash:/etc/postfix/disabled", true)]
+    [InlineData("/etc/postfix/disabled_mailboxes", false)]
+    [InlineData("hash:etc/postfix/disabled", false)]
+    [InlineData("hash:/etc/postfix/dis abled", false)]
+    [InlineData("proxy;rm:/x", false)]
+    public void Validate_DisabledMailboxesTable_MustBeTypeAndAbsolutePath(string table, bool valid)
+    {
+        var options = Bind(new Dictionary<string, string?>
+        {
+            ["Agent:ServerUrl"] = "http://127.0.0.1:5000",
+            ["Agent:StateDirectory"] = "/var/lib/backscatter-agent",
+            ["Agent:Connector"] = "postfix",
+            ["Agent:Postfix:DisabledMailboxesTable"] = table,
+        });
+
+        var result = new AgentOptionsValidator().Validate(null, options);
+
+        Assert.Equal(valid, result.Succeeded);
+        if (!valid)
+        {
+            Assert.Contains("Agent:Postfix:DisabledMailboxesTable must be a Postfix lookup table", result.FailureMessage, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Validate_MailboxLimitsOutOfRange_NameTheKeys()
+    {
+        var options = Bind(new Dictionary<string, string?>
+        {
+            ["Agent:ServerUrl"] = "http://127.0.0.1:5000",
+            ["Agent:StateDirectory"] = "/var/lib/backscatter-agent",
+            ["Agent:Connector"] = "carbonio",
+            ["Agent:Carbonio:MailboxLimit"] = "0",
+            ["Agent:Carbonio:QuotaReportPercent"] = "150",
+        });
+
+        var result = new AgentOptionsValidator().Validate(null, options);
+
+        Assert.Contains("Agent:Carbonio:MailboxLimit must be between 1 and 5000", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Agent:Carbonio:QuotaReportPercent must be between 1 and 100.", result.FailureMessage, StringComparison.Ordinal);
+    }
 }

@@ -15,8 +15,8 @@ public sealed class PostfixConnectorTests : IDisposable
 
     public void Dispose() => _postfix.Dispose();
 
-    private PostfixConnector Connector(string postfixPath = "/usr/sbin/postfix") =>
-        new(new PostfixConnectorOptions { ConfigDirectory = _postfix.ConfigDirectory, PostconfPath = "/usr/sbin/postconf", PostfixPath = postfixPath }, new ProcessRunner(), TimeSpan.FromSeconds(30));
+    private PostfixConnector Connector(string? disabledMailboxesTable = null, string postfixPath = "/usr/sbin/postfix") =>
+        new(new PostfixConnectorOptions { ConfigDirectory = _postfix.ConfigDirectory, PostconfPath = "/usr/sbin/postconf", PostfixPath = postfixPath, PostmapPath = "/usr/sbin/postmap", DisabledMailboxesTable = disabledMailboxesTable }, new ProcessRunner(), TimeSpan.FromSeconds(30));
 
     [Fact]
     public async Task ReadAsync_ExplicitAndDefaultSettings_ReturnsEffectiveValuesAndWhetherExplicit()
@@ -46,6 +46,38 @@ public sealed class PostfixConnectorTests : IDisposable
         Assert.Contains(snapshot.ServiceOverrides, o => o.Service == "relay" && o.Name == "syslog_name");
         var unknownRecipient = MtaRules.Evaluate(snapshot).Single(r => r.Check.Id == "smtp.unknown-recipient");
         Assert.Equal(CheckStatus.Fail, unknownRecipient.Check.Status);
+    }
+
+    [Fact]
+    public async Task CollectAsync_DisabledMailboxesTable_DumpsItWithPostmapAndGroupsAliases()
+    {
+        var path = Path.Combine(_postfix.ConfigDirectory, "disabled_mailboxes");
+        await File.WriteAllTextAsync(path, "gone@example.org 550 5.2.1 Mailbox disabled\nsales@example.org gone@example.org\nold@example.org REJECT\n");
+        var built = await new ProcessRunner().RunAsync(["/usr/sbin/postmap", "-c", _postfix.ConfigDirectory, "hash:" + path], TimeSpan.FromSeconds(30), CancellationToken.None);
+        Assert.True(built.Succeeded, built.Transcript);
+        var table = "hash:" + path;
+
+        var collected = await Connector(table).CollectAsync(CancellationToken.None);
+
+        Assert.True(collected.Step.Succeeded, collected.Step.Output);
+        var facts = Assert.IsType<MailboxFacts>(collected.Snapshot!.Mailboxes);
+        Assert.Equal(table, facts.Source);
+        Assert.Equal(["gone@example.org", "old@example.org"], facts.DisabledMailboxes.Select(m => m.Mailbox).Order(StringComparer.Ordinal));
+        Assert.Equal(["gone@example.org", "sales@example.org"], facts.DisabledMailboxes.Single(m => m.Mailbox == "gone@example.org").Addresses.Order(StringComparer.Ordinal));
+        Assert.Contains($"postmap -c {_postfix.ConfigDirectory} -s {table}", collected.Step.Output, StringComparison.Ordinal);
+        var rule = MtaRules.Evaluate(collected.Snapshot).Single(r => r.Check.Id == "mta.disabled-mailbox");
+        Assert.Equal(CheckStatus.Warn, rule.Check.Status);
+    }
+
+    [Fact]
+    public async Task CollectAsync_DisabledMailboxesTableMissing_KeepsTheSettingsAndSaysWhy()
+    {
+        var collected = await Connector("hash:" + Path.Combine(_postfix.ConfigDirectory, "no_such_table")).CollectAsync(CancellationToken.None);
+
+        Assert.True(collected.Step.Succeeded, collected.Step.Output);
+        Assert.Null(collected.Snapshot!.Mailboxes);
+        Assert.Contains("Mailbox facts were not collected", collected.Step.Output, StringComparison.Ordinal);
+        Assert.Equal(CheckStatus.Unknown, MtaRules.Evaluate(collected.Snapshot).Single(r => r.Check.Id == "mta.disabled-mailbox").Check.Status);
     }
 
     [Fact]
@@ -158,7 +190,7 @@ public sealed class PostfixConnectorTests : IDisposable
     [Fact]
     public async Task ActivateAsync_PostfixProgramMissing_FailsWithNotFound()
     {
-        var activated = await Connector("/nonexistent/postfix").ActivateAsync(CancellationToken.None);
+        var activated = await Connector(postfixPath: "/nonexistent/postfix").ActivateAsync(CancellationToken.None);
 
         Assert.False(activated.Succeeded);
         Assert.Contains("program not found", activated.Output, StringComparison.Ordinal);

@@ -143,7 +143,95 @@ public sealed class ZimbraConnectorTests : IDisposable
         Assert.Equal(MtaPlatform.Carbonio, collected.Snapshot!.Platform);
         Assert.Equal(SettingsSources.Agent, collected.Snapshot.Source);
         Assert.Equal(["250"], collected.Snapshot.Values["zimbraMtaUnverifiedRecipientDeferCode"]);
-        Assert.Equal(["prov", "gacf"], _prov.Calls.Single()[1..]);
+        Assert.Equal(["prov", "gacf"], _prov.Calls[0][1..]);
+        Assert.NotNull(collected.Snapshot.Mailboxes);
+        Assert.Empty(collected.Snapshot.Mailboxes.DisabledMailboxes);
+    }
+
+    [Fact]
+    public async Task CollectAsync_ClosedAndMaintenanceAccounts_ReportsThemWithAliasesAndExactArgumentVectors()
+    {
+        _prov.SetAccounts(
+            new FakeAccount("gone@example.org", "closed", Aliases: ["sales@example.org"]),
+            new FakeAccount("quiet@example.org", "closed", MailStatus: "disabled"),
+            new FakeAccount("fixing@example.org", "maintenance"),
+            new FakeAccount("alice@example.org", "active"));
+
+        var collected = await Carbonio().CollectAsync(CancellationToken.None);
+
+        Assert.True(collected.Step.Succeeded, collected.Step.Output);
+        var facts = Assert.IsType<MailboxFacts>(collected.Snapshot!.Mailboxes);
+        Assert.False(facts.Truncated);
+        Assert.Null(facts.Quota);
+        Assert.Equal(["gone@example.org", "fixing@example.org"], facts.DisabledMailboxes.Select(m => m.Mailbox));
+        Assert.Equal(["gone@example.org", "sales@example.org"], facts.DisabledMailboxes[0].Addresses);
+        Assert.Equal("maintenance", facts.DisabledMailboxes[1].Status);
+        Assert.Equal(["prov", "-l", "sa", "(&(zimbraAccountStatus=closed)(zimbraMailStatus=enabled))", "limit", "201"], _prov.Calls[1][1..]);
+        Assert.Equal(["prov", "-l", "sa", "(&(zimbraAccountStatus=pending)(zimbraMailStatus=enabled))", "limit", "201"], _prov.Calls[2][1..]);
+        Assert.Equal(["prov", "-l", "sa", "(&(zimbraAccountStatus=maintenance)(zimbraMailStatus=enabled))", "limit", "201"], _prov.Calls[3][1..]);
+        Assert.Equal(["prov", "-l", "ga", "gone@example.org", "zimbraMailDeliveryAddress", "zimbraMailAlias"], _prov.Calls[4][1..]);
+        Assert.Equal(6, _prov.Calls.Count);
+        var disabled = Domain.Settings.MtaRules.Evaluate(collected.Snapshot).Single(r => r.Check.Id == "mta.disabled-mailbox");
+        Assert.Equal(Shared.Checks.CheckStatus.Fail, disabled.Check.Status);
+    }
+
+    [Fact]
+    public async Task CollectAsync_MoreAccountsThanTheLimit_SaysTruncatedAndLooksUpAliasesForTheFirstOnly()
+    {
+        _prov.SetAccounts([.. Enumerable.Range(1, 4).Select(i => new FakeAccount($"closed{i}@example.org", "closed"))]);
+        var connector = new ZimbraConnector(AgentConnectorKind.Carbonio, new CarbonioConnectorOptions { Executable = _prov.Carbonio, MailboxLimit = 3, AliasLookupLimit = 1 }, new ProcessRunner(), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30));
+
+        var collected = await connector.CollectAsync(CancellationToken.None);
+
+        var facts = collected.Snapshot!.Mailboxes!;
+        Assert.True(facts.Truncated);
+        Assert.Equal(3, facts.DisabledMailboxes.Count);
+        Assert.Single(_prov.Calls, c => c.Contains("ga"));
+        Assert.Equal("4", _prov.Calls[1][^1]);
+    }
+
+    [Fact]
+    public async Task CollectAsync_WithServerName_ReportsMailboxesNearOrOverQuota()
+    {
+        _prov.SetAccounts(
+            new FakeAccount("full@example.org", "active", Quota: 1000, Used: 1000),
+            new FakeAccount("near@example.org", "active", Quota: 1000, Used: 930),
+            new FakeAccount("roomy@example.org", "active", Quota: 1000, Used: 10),
+            new FakeAccount("unlimited@example.org", "active"));
+
+        var collected = await Carbonio(serverName: "mail.example.org").CollectAsync(CancellationToken.None);
+
+        var quota = Assert.IsType<QuotaUsage>(collected.Snapshot!.Mailboxes!.Quota);
+        Assert.Equal(3, quota.MailboxesWithQuota);
+        Assert.Equal(["full@example.org", "near@example.org"], quota.NearOrOver.Select(q => q.Mailbox));
+        Assert.Equal(["prov", "gqu", "mail.example.org"], _prov.Calls[^1][1..]);
+        var rule = Domain.Settings.MtaRules.Evaluate(collected.Snapshot).Single(r => r.Check.Id == "mta.quota-notification");
+        Assert.Equal(Shared.Checks.CheckStatus.Fail, rule.Check.Status);
+    }
+
+    [Fact]
+    public async Task CollectAsync_AccountSearchFails_KeepsTheSettingsAndLeavesMailboxFactsUnknown()
+    {
+        _prov.SetAccounts(new FakeAccount("gone@example.org", "closed"));
+        var connector = new ZimbraConnector(AgentConnectorKind.Carbonio, new CarbonioConnectorOptions { Executable = _prov.Carbonio, ProvArguments = ["prov"] }, new FailingSearchRunner(), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30));
+
+        var collected = await connector.CollectAsync(CancellationToken.None);
+
+        Assert.True(collected.Step.Succeeded, collected.Step.Output);
+        Assert.NotEmpty(collected.Snapshot!.Values);
+        Assert.Null(collected.Snapshot.Mailboxes);
+        Assert.Contains("Mailbox facts were not collected", collected.Step.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>Runs the stand-in but makes every account search fail, as an LDAP outage would.</summary>
+    private sealed class FailingSearchRunner : ICommandRunner
+    {
+        private readonly ProcessRunner _inner = new();
+
+        public Task<CommandResult> RunAsync(IReadOnlyList<string> arguments, TimeSpan timeout, CancellationToken cancellationToken) =>
+            arguments.Contains("sa")
+                ? Task.FromResult(new CommandResult(arguments, CommandOutcome.Exited, 1, string.Empty, "ERROR: service.FAILURE (system failure: ZimbraLdapContext)", TimeSpan.Zero))
+                : _inner.RunAsync(arguments, timeout, cancellationToken);
     }
 
     [Fact]

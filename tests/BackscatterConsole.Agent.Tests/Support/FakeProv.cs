@@ -4,7 +4,8 @@ namespace BackscatterConsole.Agent.Tests.Support;
 
 /// <summary>
 /// A scripted stand-in for <c>carbonio</c> / <c>zmprov</c> / <c>zmmtactl</c>: a Python script in a temp directory that keeps
-/// global config in a JSON file, implements gcf, gacf, gs -e and mcf (with +attr/-attr), prints the real
+/// global config in a JSON file, implements gcf, gacf, gs -e and mcf (with +attr/-attr), the account reads the agent's
+/// mailbox facts use (<c>-l sa FILTER limit N</c>, <c>-l ga NAME ATTR…</c>, <c>gqu SERVER</c>, refusing any other shape), prints the real
 /// <c>usage: modifyConfig(mcf) attr1 value1 [attr2 value2...]</c> error on an odd argument count, and records every
 /// argument vector it receives, one JSON array per line, so tests assert exactly what the connector passed.
 /// </summary>
@@ -39,7 +40,12 @@ public sealed class FakeProv : IDisposable
         if not args:
             print('usage: zmprov [args] [cmd] [cmd-args ...]', file=sys.stderr)
             sys.exit(2)
+        ldap = args[0] == '-l'
+        if ldap:
+            args = args[1:]
         verb, rest = args[0], args[1:]
+        accounts_file = os.path.join(here, 'accounts.json')
+        accounts = json.load(open(accounts_file)) if os.path.exists(accounts_file) else []
         def show(names):
             for name in names:
                 for value in cfg.get(name, []):
@@ -79,6 +85,34 @@ public sealed class FakeProv : IDisposable
                     if value != '':
                         cfg[attr].append(value)
             json.dump(cfg, open(state, 'w'))
+        elif verb in ('sa', 'searchAccounts'):
+            import re
+            match = re.fullmatch(r'\(&\(zimbraAccountStatus=(\w+)\)\(zimbraMailStatus=enabled\)\)', rest[0]) if len(rest) == 3 else None
+            if not ldap or match is None or rest[1] != 'limit' or not rest[2].isdigit():
+                print('stand-in: unexpected sa arguments: ' + json.dumps(args), file=sys.stderr)
+                sys.exit(3)
+            found = [a['name'] for a in accounts if a['status'] == match.group(1) and a.get('mailStatus', 'enabled') == 'enabled']
+            for name in found[:int(rest[2])]:
+                print(name)
+        elif verb in ('ga', 'getAccount'):
+            if not ldap or len(rest) < 2 or rest[1:] != ['zimbraMailDeliveryAddress', 'zimbraMailAlias']:
+                print('stand-in: unexpected ga arguments: ' + json.dumps(args), file=sys.stderr)
+                sys.exit(3)
+            account = next((a for a in accounts if a['name'] == rest[0]), None)
+            if account is None:
+                print('ERROR: account.NO_SUCH_ACCOUNT (no such account: ' + rest[0] + ')', file=sys.stderr)
+                sys.exit(2)
+            print('# name ' + account['name'])
+            for alias in account.get('aliases', []):
+                print('zimbraMailAlias: ' + alias)
+            print('zimbraMailDeliveryAddress: ' + account['name'])
+            print()
+        elif verb in ('gqu', 'getQuotaUsage'):
+            if ldap or len(rest) != 1:
+                print('stand-in: unexpected gqu arguments: ' + json.dumps(args), file=sys.stderr)
+                sys.exit(3)
+            for a in accounts:
+                print('%s %d %d' % (a['name'], a.get('quota', 0), a.get('used', 0)))
         else:
             print('Unknown command: ' + verb, file=sys.stderr)
             sys.exit(1)
@@ -122,6 +156,10 @@ public sealed class FakeProv : IDisposable
     public IReadOnlyDictionary<string, string[]> State =>
         JsonSerializer.Deserialize<Dictionary<string, string[]>>(File.ReadAllText(_directory.Combine("state.json")))!;
 
+    /// <summary>Replaces the stand-in's accounts.</summary>
+    public void SetAccounts(params FakeAccount[] accounts) =>
+        File.WriteAllText(_directory.Combine("accounts.json"), JsonSerializer.Serialize(accounts, new JsonSerializerOptions(JsonSerializerDefaults.Web)));
+
     /// <summary>Makes every later call of <paramref name="program"/> fail with exit code 1.</summary>
     public void FailFrom(string program) => File.WriteAllText(_directory.Combine("fail-" + program), string.Empty);
 
@@ -130,3 +168,6 @@ public sealed class FakeProv : IDisposable
 
     public void Dispose() => _directory.Dispose();
 }
+
+/// <summary>An account of the <see cref="FakeProv"/> stand-in.</summary>
+public sealed record FakeAccount(string Name, string Status, string MailStatus = "enabled", string[]? Aliases = null, long Quota = 0, long Used = 0);
