@@ -143,24 +143,46 @@ public sealed class PostfixConnector(PostfixConnectorOptions options, ICommandRu
         }
 
         var snapshot = PostconfParser.ParseSnapshot(main.StandardOutput, master.StandardOutput, DateTimeOffset.UtcNow, SettingsSources.Agent).Value;
-        if (string.IsNullOrWhiteSpace(options.DisabledMailboxesTable))
+
+        // Defaults depend on the Postfix version and compatibility_level, so ask this Postfix for the ones the rules read
+        // instead of relying on the documented table. A failure here only costs that precision.
+        var defaultNames = PostfixSettings.RuleParameters.Where(n => !snapshot.Values.ContainsKey(n)).ToArray();
+        var commands = new List<CommandResult> { main, master };
+        var notes = new List<string>();
+        Dictionary<string, string>? reported = [];
+        if (defaultNames.Length > 0)
         {
-            return new CollectResult(step, snapshot);
+            var effective = await RunAsync(["-h", .. defaultNames], cancellationToken).ConfigureAwait(false);
+            commands.Add(effective);
+            reported = effective.Succeeded ? ParseHValues(defaultNames, effective.StandardOutput) : null;
         }
 
-        // The table completes the snapshot but does not decide it: when it cannot be read the settings still count and
-        // mta.disabled-mailbox says unknown.
-        var table = options.DisabledMailboxesTable;
-        var dump = await runner.RunAsync([options.PostmapPath, "-c", options.ConfigDirectory, "-s", table], timeout, cancellationToken).ConfigureAwait(false);
-        if (!dump.Succeeded)
+        snapshot = snapshot with { ReportedDefaults = reported };
+        if (reported is null)
         {
-            return new CollectResult(StepResult.From([main, master, dump], $"Mailbox facts were not collected: postmap -s {table} failed.") with { Succeeded = true }, snapshot);
+            notes.Add("Defaults were not read (postconf -h failed or printed an unexpected number of lines); the rules use the documented defaults.");
         }
 
-        var mailboxes = MailboxFactsParser.ParsePostfixDisabledTable(dump.StandardOutput);
-        var truncated = mailboxes.Count > options.MailboxLimit || dump.StandardOutput.Contains("[output truncated:", StringComparison.Ordinal);
-        var facts = new MailboxFacts(DateTimeOffset.UtcNow, table, [.. mailboxes.Take(options.MailboxLimit)], truncated, null);
-        return new CollectResult(StepResult.From([main, master, dump]), snapshot with { Mailboxes = facts });
+        if (!string.IsNullOrWhiteSpace(options.DisabledMailboxesTable))
+        {
+            // The table completes the snapshot but does not decide it: when it cannot be read the settings still count and
+            // mta.disabled-mailbox says unknown.
+            var table = options.DisabledMailboxesTable;
+            var dump = await runner.RunAsync([options.PostmapPath, "-c", options.ConfigDirectory, "-s", table], timeout, cancellationToken).ConfigureAwait(false);
+            commands.Add(dump);
+            if (dump.Succeeded)
+            {
+                var mailboxes = MailboxFactsParser.ParsePostfixDisabledTable(dump.StandardOutput);
+                var truncated = mailboxes.Count > options.MailboxLimit || dump.StandardOutput.Contains("[output truncated:", StringComparison.Ordinal);
+                snapshot = snapshot with { Mailboxes = new MailboxFacts(DateTimeOffset.UtcNow, table, [.. mailboxes.Take(options.MailboxLimit)], truncated, null) };
+            }
+            else
+            {
+                notes.Add($"Mailbox facts were not collected: postmap -s {table} failed.");
+            }
+        }
+
+        return new CollectResult(StepResult.From(commands, notes.Count > 0 ? string.Join("\n", notes) : null) with { Succeeded = true }, snapshot);
     }
 
     /// <inheritdoc />

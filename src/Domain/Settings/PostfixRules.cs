@@ -48,13 +48,13 @@ internal static class PostfixRules
                 commands.Add(PostfixSettings.SetCommand(unlisted, "yes"));
             }
 
-            if (localMaps.Origin != PostfixValueOrigin.DocumentedDefault && string.IsNullOrWhiteSpace(settings.Expand(localMaps)))
+            if (!localMaps.IsDefault && string.IsNullOrWhiteSpace(settings.Expand(localMaps)))
             {
                 problems.Add($"{service}: local_recipient_maps is empty, so every address at a local domain is accepted");
                 commands.Add(PostfixSettings.ResetCommand(localMaps));
             }
 
-            if (relayDomains.Origin != PostfixValueOrigin.DocumentedDefault && PostfixSettings.Tokens(settings.Expand(relayDomains)).Count > 0 && string.IsNullOrWhiteSpace(settings.Expand(relayMaps)))
+            if (!relayDomains.IsDefault && PostfixSettings.Tokens(settings.Expand(relayDomains)).Count > 0 && string.IsNullOrWhiteSpace(settings.Expand(relayMaps)))
             {
                 evidence.Add($"[{service}] {relayDomains.Evidence}; {relayMaps.Evidence}");
                 problems.Add($"{service}: relay_domains are set without relay_recipient_maps, so every address at a relay domain is accepted");
@@ -169,7 +169,7 @@ internal static class PostfixRules
         var missing = new List<string>();
         foreach (var service in settings.MxServices())
         {
-            evidence.AddRange(settings.Restrictions(service).Where(r => r.Origin != PostfixValueOrigin.DocumentedDefault).Select(r => $"[{service}] {r.Evidence}"));
+            evidence.AddRange(settings.Restrictions(service).Where(r => !r.IsDefault).Select(r => $"[{service}] {r.Evidence}"));
             if (!settings.HasRestriction(service, "reject_unknown_sender_domain"))
             {
                 missing.Add(service);

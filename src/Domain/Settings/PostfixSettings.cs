@@ -11,6 +11,9 @@ public enum PostfixValueOrigin
     /// <summary>main.cf, as listed by <c>postconf -n</c>.</summary>
     MainCf,
 
+    /// <summary>Not set: the default this Postfix reported with <c>postconf -h</c> (collected by the agent).</summary>
+    ReportedDefault,
+
     /// <summary>Not set: the default documented in postconf(5).</summary>
     DocumentedDefault,
 
@@ -25,6 +28,9 @@ public enum PostfixValueOrigin
 /// <param name="Service">The <c>service/type</c> it was resolved for.</param>
 public sealed record PostfixValue(string Name, string? Value, PostfixValueOrigin Origin, string Service)
 {
+    /// <summary>True when the value is a default (reported or documented), not something the administrator set.</summary>
+    public bool IsDefault => Origin is PostfixValueOrigin.ReportedDefault or PostfixValueOrigin.DocumentedDefault;
+
     /// <summary>Evidence line: <c>smtpd_reject_unlisted_recipient = no (master.cf smtp/inet -o)</c>.</summary>
     public string Evidence => $"{Name} = {Value ?? "(not set)"} ({OriginText})";
 
@@ -32,6 +38,7 @@ public sealed record PostfixValue(string Name, string? Value, PostfixValueOrigin
     {
         PostfixValueOrigin.ServiceOverride => $"master.cf {Service} -o override",
         PostfixValueOrigin.MainCf => "main.cf",
+        PostfixValueOrigin.ReportedDefault => "Postfix default reported by postconf -h, not in postconf -n",
         PostfixValueOrigin.DocumentedDefault => "Postfix default, not in postconf -n",
         _ => "not set, default unknown",
     };
@@ -82,6 +89,16 @@ public sealed class PostfixSettings
         ["content_filter"] = string.Empty,
     };
 
+    /// <summary>
+    /// The parameters the rules read, plus those their values commonly reference (<c>$alias_maps</c>): the agent asks
+    /// <c>postconf -h</c> for them so the rules see this Postfix's own defaults instead of the documented ones.
+    /// </summary>
+    public static IReadOnlyList<string> RuleParameters { get; } =
+    [
+        .. DocumentedDefaults.Keys,
+        "alias_maps", "virtual_alias_maps", "virtual_mailbox_maps", "virtual_mailbox_domains", "mydestination",
+    ];
+
     private static readonly HashSet<string> SubmissionServices = new(StringComparer.Ordinal) { "submission/inet", "submissions/inet", "smtps/inet" };
 
     private readonly SettingsSnapshot _snapshot;
@@ -105,6 +122,11 @@ public sealed class PostfixSettings
         if (_snapshot.Values.TryGetValue(name, out var values) && values.Count > 0)
         {
             return new PostfixValue(name, values[^1], PostfixValueOrigin.MainCf, service);
+        }
+
+        if (_snapshot.ReportedDefaults is { } reported && reported.TryGetValue(name, out var reportedValue))
+        {
+            return new PostfixValue(name, reportedValue, PostfixValueOrigin.ReportedDefault, service);
         }
 
         return DocumentedDefaults.TryGetValue(name, out var fallback)

@@ -201,6 +201,9 @@ public sealed class SettingsSnapshotRecord
     /// <summary>Disabled mailboxes and quota usage the agent collected (<see cref="Shared.Settings.MailboxFacts"/>), as JSON; null when not collected.</summary>
     public string? MailboxesJson { get; set; }
 
+    /// <summary>Postfix defaults reported by the agent's <c>postconf -h</c>, as JSON; null when not collected.</summary>
+    public string? DefaultsJson { get; set; }
+
     public List<string> IgnoredLines { get; set; } = [];
 }
 

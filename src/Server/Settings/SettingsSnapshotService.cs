@@ -112,6 +112,7 @@ internal sealed class SettingsSnapshotService(AppDbContext db, AuditTrail audit,
             ValuesJson = JsonSerializer.Serialize(snapshot.Values, Json),
             OverridesJson = JsonSerializer.Serialize(snapshot.ServiceOverrides, Json),
             MailboxesJson = snapshot.Mailboxes is null ? null : JsonSerializer.Serialize(snapshot.Mailboxes, Json),
+            DefaultsJson = snapshot.ReportedDefaults is null ? null : JsonSerializer.Serialize(snapshot.ReportedDefaults, Json),
             IgnoredLines = [],
         };
         db.SettingsSnapshots.Add(record);
@@ -158,13 +159,14 @@ internal sealed class SettingsSnapshotService(AppDbContext db, AuditTrail audit,
             new DateTimeOffset(record.CollectedAt, TimeSpan.Zero),
             values.ToDictionary(p => p.Key, p => (IReadOnlyList<string>)p.Value, StringComparer.OrdinalIgnoreCase),
             overrides,
-            record.MailboxesJson is null ? null : JsonSerializer.Deserialize<MailboxFacts>(record.MailboxesJson, Json));
+            record.MailboxesJson is null ? null : JsonSerializer.Deserialize<MailboxFacts>(record.MailboxesJson, Json),
+            record.DefaultsJson is null ? null : JsonSerializer.Deserialize<Dictionary<string, string>>(record.DefaultsJson, Json));
     }
 
     internal static SettingsSnapshotDto ToDto(SettingsSnapshotRecord record)
     {
         var snapshot = ToSnapshot(record);
-        return new SettingsSnapshotDto(record.Id, record.ServerId, snapshot.Platform, record.Source, record.CollectedAt, record.UploadedAt, record.UploadedBy, snapshot.Values, snapshot.ServiceOverrides, record.IgnoredLines, snapshot.Mailboxes);
+        return new SettingsSnapshotDto(record.Id, record.ServerId, snapshot.Platform, record.Source, record.CollectedAt, record.UploadedAt, record.UploadedBy, snapshot.Values, snapshot.ServiceOverrides, record.IgnoredLines, snapshot.Mailboxes, snapshot.ReportedDefaults);
     }
 
     private static (SettingsSnapshot Snapshot, IReadOnlyList<string> Ignored)? Parse(string serverPlatform, SettingsSnapshotInput input, DateTimeOffset collectedAt, Dictionary<string, string[]> errors)

@@ -52,10 +52,15 @@ public sealed record ServiceOverride(string Service, string Type, string Name, s
 /// <param name="Values">Setting name to its values. A missing name means "not set explicitly".</param>
 /// <param name="ServiceOverrides">Postfix master.cf overrides; empty for other platforms.</param>
 /// <param name="Mailboxes">Disabled mailboxes and quota usage the agent collected; null when not collected (pasted snapshots, or collection not configured).</param>
+/// <param name="ReportedDefaults">
+/// Postfix: the values <c>postconf -h</c> reports for the parameters the rules read that are not in <see cref="Values"/>,
+/// that is this Postfix's own defaults (they depend on its version and <c>compatibility_level</c>); null when not collected.
+/// </param>
 public sealed record SettingsSnapshot(
     MtaPlatform Platform,
     string Source,
     DateTimeOffset CollectedAt,
     IReadOnlyDictionary<string, IReadOnlyList<string>> Values,
     IReadOnlyList<ServiceOverride> ServiceOverrides,
-    MailboxFacts? Mailboxes = null);
+    MailboxFacts? Mailboxes = null,
+    IReadOnlyDictionary<string, string>? ReportedDefaults = null);

@@ -56,6 +56,7 @@ public sealed class MailEnableSettingsInput
 /// <param name="ServiceOverrides">Postfix master.cf overrides.</param>
 /// <param name="IgnoredLines">Lines of the pasted text that were not settings, so the operator can see what was skipped.</param>
 /// <param name="Mailboxes">Disabled mailboxes and quota usage reported by the agent; null when not collected.</param>
+/// <param name="ReportedDefaults">Postfix defaults of the parameters the rules read, as the agent's <c>postconf -h</c> reported them; null when not collected.</param>
 public sealed record SettingsSnapshotDto(
     Guid Id,
     Guid ServerId,
@@ -67,7 +68,8 @@ public sealed record SettingsSnapshotDto(
     IReadOnlyDictionary<string, IReadOnlyList<string>> Values,
     IReadOnlyList<ServiceOverride> ServiceOverrides,
     IReadOnlyList<string> IgnoredLines,
-    MailboxFacts? Mailboxes);
+    MailboxFacts? Mailboxes,
+    IReadOnlyDictionary<string, string>? ReportedDefaults);
 
 /// <summary>Storing and reading settings snapshots; the API and the portal both go through it.</summary>
 public interface ISettingsSnapshotService

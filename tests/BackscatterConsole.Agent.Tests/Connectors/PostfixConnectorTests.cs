@@ -46,6 +46,15 @@ public sealed class PostfixConnectorTests : IDisposable
         Assert.Contains(snapshot.ServiceOverrides, o => o.Service == "relay" && o.Name == "syslog_name");
         var unknownRecipient = MtaRules.Evaluate(snapshot).Single(r => r.Check.Id == "smtp.unknown-recipient");
         Assert.Equal(CheckStatus.Fail, unknownRecipient.Check.Status);
+
+        // Defaults come from this Postfix (postconf -h), only for parameters postconf -n does not list.
+        var defaults = Assert.IsAssignableFrom<IReadOnlyDictionary<string, string>>(snapshot.ReportedDefaults);
+        Assert.Equal("450", defaults["unverified_recipient_defer_code"]);
+        Assert.Equal(_postfix.Postconf("smtpd_relay_restrictions"), defaults["smtpd_relay_restrictions"]);
+        Assert.False(defaults.ContainsKey("smtpd_reject_unlisted_recipient"));
+        Assert.Contains($"postconf -c {_postfix.ConfigDirectory} -h ", collected.Step.Output, StringComparison.Ordinal);
+        var deferCode = MtaRules.Evaluate(snapshot).Single(r => r.Check.Id == "mta.verify-defer-code");
+        Assert.Contains(deferCode.Check.Evidence, e => e.Contains("reported by postconf -h", StringComparison.Ordinal));
     }
 
     [Fact]

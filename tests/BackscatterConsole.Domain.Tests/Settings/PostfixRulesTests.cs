@@ -143,6 +143,20 @@ public sealed class PostfixRulesTests
     public void Evaluate_VerifyDefer250WithoutVerification_Warns() =>
         Assert.Equal(CheckStatus.Warn, Status(MtaRules.Evaluate(Snapshot("unverified_recipient_defer_code = 250", null)), "mta.verify-defer-code"));
 
+    [Fact]
+    public void Evaluate_ReportedDefaults_BeatTheDocumentedOnesAndSaySo()
+    {
+        var snapshot = Snapshot("smtpd_recipient_restrictions = reject_unverified_recipient\n", null) with
+        {
+            ReportedDefaults = new Dictionary<string, string> { ["unverified_recipient_defer_code"] = "250" },
+        };
+
+        var deferCode = Check(MtaRules.Evaluate(snapshot), "mta.verify-defer-code");
+
+        Assert.Equal(CheckStatus.Fail, deferCode.Status);
+        Assert.Contains(deferCode.Evidence, e => e.Contains("unverified_recipient_defer_code = 250 (Postfix default reported by postconf -h", StringComparison.Ordinal));
+    }
+
     private static SettingsSnapshot Snapshot(string postconfN, string? postconfP) => PostconfParser.ParseSnapshot(postconfN, postconfP, At).Value;
 
     private static MtaRuleResult Single(IReadOnlyList<MtaRuleResult> results, string id) => Assert.Single(results, r => r.Check.Id == id);

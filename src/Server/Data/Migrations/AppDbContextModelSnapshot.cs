@@ -849,6 +849,9 @@ namespace BackscatterConsole.Server.Data.Migrations
                     b.Property<DateTime>("CollectedAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("DefaultsJson")
+                        .HasColumnType("TEXT");
+
                     b.PrimitiveCollection<string>("IgnoredLines")
                         .IsRequired()
                         .HasColumnType("TEXT");

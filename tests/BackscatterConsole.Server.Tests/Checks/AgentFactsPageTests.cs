@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using BackscatterConsole.Domain.Settings;
 using BackscatterConsole.Server.Tests.Infrastructure;
 using BackscatterConsole.Shared.Settings;
@@ -5,8 +6,8 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace BackscatterConsole.Server.Tests.Checks;
 
-/// <summary>The settings page shows the agent's mailbox facts, or says they were not collected.</summary>
-public sealed class MailboxFactsPageTests(AppFactory factory) : IClassFixture<AppFactory>
+/// <summary>The settings page shows what only an agent reports: mailbox facts (or that they were not collected) and Postfix's own defaults.</summary>
+public sealed class AgentFactsPageTests(AppFactory factory) : IClassFixture<AppFactory>
 {
     private readonly HttpClient _api = factory.CreateApiClient();
 
@@ -50,6 +51,26 @@ public sealed class MailboxFactsPageTests(AppFactory factory) : IClassFixture<Ap
         Assert.Contains("Not collected", card.TextContent, StringComparison.Ordinal);
         Assert.Contains("Agent:Postfix:DisabledMailboxesTable", card.TextContent, StringComparison.Ordinal);
         Assert.Null(page.QuerySelector("[data-testid=disabled-mailboxes]"));
+    }
+
+    [Fact]
+    public async Task SettingsPage_PostfixDefaultsReportedByTheAgent_AreListedAndMarkedAsDefaults()
+    {
+        var server = await ScanApi.CreateServerAsync(_api);
+        await StoreAsync(server.Id, PostconfParser.ParseSnapshot("soft_bounce = no\n", null, DateTimeOffset.UtcNow).Value with
+        {
+            Source = SettingsSources.Agent,
+            ReportedDefaults = new Dictionary<string, string> { ["unverified_recipient_defer_code"] = "450" },
+        });
+
+        using var portal = await PortalSession.SignInAsync(factory, "admin", AppFactory.AdminPassword);
+        var page = await portal.GetPageAsync($"/servers/{server.Id}/settings");
+        var latest = await _api.GetFromJsonAsync<SettingsSnapshotDto>($"/api/v1/servers/{server.Id}/settings-snapshots/latest");
+
+        var row = Assert.Single(page.QuerySelectorAll("[data-testid=reported-default]"));
+        Assert.Contains("unverified_recipient_defer_code", row.TextContent, StringComparison.Ordinal);
+        Assert.Contains("default", row.TextContent, StringComparison.Ordinal);
+        Assert.Equal("450", latest!.ReportedDefaults!["unverified_recipient_defer_code"]);
     }
 
     /// <summary>Stores a snapshot as the agents hub does when an agent reports one.</summary>
