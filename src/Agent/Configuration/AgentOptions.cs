@@ -38,6 +38,12 @@ public sealed class AgentOptions
     /// <summary>Upper bound of the reconnect delay.</summary>
     public TimeSpan MaxReconnectDelay { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// Run under the Windows Service Control Manager (set it in the service's command line, for example
+    /// <c>backscatter-agent.exe --Agent:WindowsService=true</c>). Windows only.
+    /// </summary>
+    public bool WindowsService { get; set; }
+
     /// <summary>Postfix connector settings.</summary>
     public PostfixConnectorOptions Postfix { get; set; } = new();
 

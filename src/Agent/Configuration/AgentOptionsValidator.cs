@@ -55,6 +55,11 @@ public sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
             errors.Add($"Agent:Postfix:DisabledMailboxesTable must be a Postfix lookup table written type:/absolute/path, for example hash:/etc/postfix/disabled_mailboxes (got '{table}').");
         }
 
+        if (options.WindowsService && !OperatingSystem.IsWindows())
+        {
+            errors.Add("Agent:WindowsService is for Windows only; under systemd use a unit with Type=notify (see src/Agent/README.md).");
+        }
+
         if (options.Postfix.MailboxLimit is < 1 or > 5000 || options.Carbonio.MailboxLimit is < 1 or > 5000)
         {
             errors.Add("Agent:Postfix:MailboxLimit and Agent:Carbonio:MailboxLimit must be between 1 and 5000.");

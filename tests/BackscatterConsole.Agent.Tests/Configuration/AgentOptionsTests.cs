@@ -114,4 +114,20 @@ public sealed class AgentOptionsTests
         Assert.Contains("Agent:Carbonio:MailboxLimit must be between 1 and 5000", result.FailureMessage, StringComparison.Ordinal);
         Assert.Contains("Agent:Carbonio:QuotaReportPercent must be between 1 and 100.", result.FailureMessage, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Validate_WindowsServiceOnLinux_SaysItIsForWindowsOnly()
+    {
+        var options = Bind(new Dictionary<string, string?>
+        {
+            ["Agent:ServerUrl"] = "http://127.0.0.1:5000",
+            ["Agent:StateDirectory"] = "/var/lib/backscatter-agent",
+            ["Agent:Connector"] = "postfix",
+            ["Agent:WindowsService"] = "true",
+        });
+
+        var result = new AgentOptionsValidator().Validate(null, options);
+
+        Assert.Contains("Agent:WindowsService is for Windows only", result.FailureMessage, StringComparison.Ordinal);
+    }
 }

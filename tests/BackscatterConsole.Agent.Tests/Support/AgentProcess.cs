@@ -9,7 +9,7 @@ public sealed class AgentProcess : IDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
-    public AgentProcess(IEnumerable<string> arguments)
+    public AgentProcess(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
         var start = new ProcessStartInfo(dotnet)
@@ -25,6 +25,10 @@ public sealed class AgentProcess : IDisposable
         }
 
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
         _process = new Process { StartInfo = start };
         _process.OutputDataReceived += (_, e) => Append(e.Data);
         _process.ErrorDataReceived += (_, e) => Append(e.Data);
@@ -72,6 +76,18 @@ public sealed class AgentProcess : IDisposable
         _process.Kill(entireProcessTree: false);
         _process.WaitForExit();
     }
+
+    /// <summary>SIGTERM, as systemd sends on <c>systemctl stop</c>; waits for the process to exit.</summary>
+    public async Task TerminateAsync(TimeSpan timeout)
+    {
+        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+        using var limit = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(limit.Token);
+    }
+
+    /// <summary>The exit code; only valid after the process exited.</summary>
+    public int ExitCode => _process.ExitCode;
 
     public void Dispose()
     {
