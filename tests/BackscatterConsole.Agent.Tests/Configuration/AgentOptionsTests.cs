@@ -13,6 +13,23 @@ public sealed class AgentOptionsTests
         return options;
     }
 
+    /// <summary>Validates a minimal valid configuration for <paramref name="connector"/> plus <paramref name="settings"/>.</summary>
+    private static Microsoft.Extensions.Options.ValidateOptionsResult Validate(string connector, params (string Key, string Value)[] settings)
+    {
+        var all = new Dictionary<string, string?>
+        {
+            ["Agent:ServerUrl"] = "http://127.0.0.1:5000",
+            ["Agent:StateDirectory"] = "/var/lib/backscatter-agent",
+            ["Agent:Connector"] = connector,
+        };
+        foreach (var (key, value) in settings)
+        {
+            all[key] = value;
+        }
+
+        return new AgentOptionsValidator().Validate(null, Bind(all));
+    }
+
     [Fact]
     public void Bind_EnvironmentStyleKeys_FillsNestedConnectorSettings()
     {
@@ -58,15 +75,7 @@ public sealed class AgentOptionsTests
     [Fact]
     public void Validate_PostfixWithRelativeConfigDirectory_Fails()
     {
-        var options = Bind(new Dictionary<string, string?>
-        {
-            ["Agent:ServerUrl"] = "http://127.0.0.1:5000",
-            ["Agent:StateDirectory"] = "/var/lib/backscatter-agent",
-            ["Agent:Connector"] = "postfix",
-            ["Agent:Postfix:ConfigDirectory"] = "etc/postfix",
-        });
-
-        var result = new AgentOptionsValidator().Validate(null, options);
+        var result = Validate("postfix", ("Agent:Postfix:ConfigDirectory", "etc/postfix"));
 
         Assert.Contains("Agent:Postfix:ConfigDirectory must be an absolute path (got 'etc/postfix').", result.FailureMessage, StringComparison.Ordinal);
     }
@@ -80,15 +89,7 @@ public sealed class AgentOptionsTests
     [InlineData("proxy;rm:/x", false)]
     public void Validate_DisabledMailboxesTable_MustBeTypeAndAbsolutePath(string table, bool valid)
     {
-        var options = Bind(new Dictionary<string, string?>
-        {
-            ["Agent:ServerUrl"] = "http://127.0.0.1:5000",
-            ["Agent:StateDirectory"] = "/var/lib/backscatter-agent",
-            ["Agent:Connector"] = "postfix",
-            ["Agent:Postfix:DisabledMailboxesTable"] = table,
-        });
-
-        var result = new AgentOptionsValidator().Validate(null, options);
+        var result = Validate("postfix", ("Agent:Postfix:DisabledMailboxesTable", table));
 
         Assert.Equal(valid, result.Succeeded);
         if (!valid)
@@ -100,16 +101,7 @@ public sealed class AgentOptionsTests
     [Fact]
     public void Validate_MailboxLimitsOutOfRange_NameTheKeys()
     {
-        var options = Bind(new Dictionary<string, string?>
-        {
-            ["Agent:ServerUrl"] = "http://127.0.0.1:5000",
-            ["Agent:StateDirectory"] = "/var/lib/backscatter-agent",
-            ["Agent:Connector"] = "carbonio",
-            ["Agent:Carbonio:MailboxLimit"] = "0",
-            ["Agent:Carbonio:QuotaReportPercent"] = "150",
-        });
-
-        var result = new AgentOptionsValidator().Validate(null, options);
+        var result = Validate("carbonio", ("Agent:Carbonio:MailboxLimit", "0"), ("Agent:Carbonio:QuotaReportPercent", "150"));
 
         Assert.Contains("Agent:Carbonio:MailboxLimit must be between 1 and 5000", result.FailureMessage, StringComparison.Ordinal);
         Assert.Contains("Agent:Carbonio:QuotaReportPercent must be between 1 and 100.", result.FailureMessage, StringComparison.Ordinal);
@@ -118,15 +110,7 @@ public sealed class AgentOptionsTests
     [Fact]
     public void Validate_WindowsServiceOnLinux_SaysItIsForWindowsOnly()
     {
-        var options = Bind(new Dictionary<string, string?>
-        {
-            ["Agent:ServerUrl"] = "http://127.0.0.1:5000",
-            ["Agent:StateDirectory"] = "/var/lib/backscatter-agent",
-            ["Agent:Connector"] = "postfix",
-            ["Agent:WindowsService"] = "true",
-        });
-
-        var result = new AgentOptionsValidator().Validate(null, options);
+        var result = Validate("postfix", ("Agent:WindowsService", "true"));
 
         Assert.Contains("Agent:WindowsService is for Windows only", result.FailureMessage, StringComparison.Ordinal);
     }
