@@ -342,8 +342,10 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
         for (var i = 0; i <= _options.MaxCnameChain; i++)
         {
             List<DnsRecord>? records = null;
-            foreach (var r in message.Answers)
+            var answers = message.Answers;
+            for (var a = 0; a < answers.Count; a++)
             {
+                var r = answers[a];
                 if (r.Type == type && string.Equals(r.Name, current, StringComparison.Ordinal))
                 {
                     (records ??= []).Add(r);
@@ -361,7 +363,15 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
                 break;
             }
 
-            var alias = message.Answers.OfType<NameRecord>().FirstOrDefault(r => r.Type == DnsRecordType.CNAME && string.Equals(r.Name, current, StringComparison.Ordinal));
+            NameRecord? alias = null;
+            for (var a = 0; a < answers.Count && alias is null; a++)
+            {
+                if (answers[a] is NameRecord { Type: DnsRecordType.CNAME } link && string.Equals(link.Name, current, StringComparison.Ordinal))
+                {
+                    alias = link;
+                }
+            }
+
             if (alias is null)
             {
                 break;
@@ -376,7 +386,12 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
             }
         }
 
-        var soa = message.Authorities.OfType<SoaRecord>().FirstOrDefault();
+        SoaRecord? soa = null;
+        for (var a = 0; a < message.Authorities.Count && soa is null; a++)
+        {
+            soa = message.Authorities[a] as SoaRecord;
+        }
+
         var negativeTtl = soa is null ? 0 : Math.Min(soa.Ttl, soa.Minimum);
         if (message.ResponseCode == 3)
         {

@@ -15,6 +15,9 @@ public sealed class SpfEvaluator
     /// <summary>Address used by <see cref="AuditAsync"/>; from TEST-NET-1, so no real policy should list it.</summary>
     public static readonly IPAddress AuditAddress = IPAddress.Parse("192.0.2.1");
 
+    /// <summary>Trace indents for the usual nesting depths, built once rather than per checked domain.</summary>
+    private static readonly string[] Indents = [.. Enumerable.Range(0, 12).Select(d => new string(' ', d * 2))];
+
     private readonly IDnsResolver _resolver;
     private readonly SpfEvaluatorOptions _options;
 
@@ -109,7 +112,7 @@ public sealed class SpfEvaluator
 
     private async Task<(SpfResult Result, string? Explanation)> CheckHostAsync(Run run, Node node, int depth)
     {
-        var indent = new string(' ', depth * 2);
+        var indent = depth < Indents.Length ? Indents[depth] : new string(' ', depth * 2);
         var domain = node.Domain;
         try
         {
@@ -127,7 +130,15 @@ public sealed class SpfEvaluator
                 throw new SpfAbort(SpfResult.TempError, SpfProblemKind.Dns, $"TXT lookup for {domain} failed: {answer.Describe()}");
             }
 
-            var records = answer.RecordsOf<TxtRecord>().Select(r => r.Text).Where(SpfRecord.IsSpfRecord).ToList();
+            var records = new List<string>(1);
+            foreach (var txt in answer.Records)
+            {
+                if (txt is TxtRecord { Text: var text } && SpfRecord.IsSpfRecord(text))
+                {
+                    records.Add(text);
+                }
+            }
+
             if (records.Count == 0)
             {
                 node.Error = answer.Status == DnsResponseStatus.Success ? $"{domain} publishes no v=spf1 record." : $"{domain}: {answer.Describe()}";
@@ -291,12 +302,18 @@ public sealed class SpfEvaluator
         }
     }
 
-    private async Task<string> TargetAsync(Run run, SpfMechanism mechanism, SpfMacroContext context) =>
-        mechanism.DomainSpec is null ? context.Domain : await ExpandDomainAsync(run, mechanism.DomainSpec, context).ConfigureAwait(false);
+    private ValueTask<string> TargetAsync(Run run, SpfMechanism mechanism, SpfMacroContext context) =>
+        mechanism.DomainSpec is null ? new(context.Domain) : ExpandDomainAsync(run, mechanism.DomainSpec, context);
 
-    private async Task<string> ExpandDomainAsync(Run run, string spec, SpfMacroContext context)
+    /// <summary>Expands a domain-spec; one without '%' has no macro, so it is its own expansion and needs no builder or task.</summary>
+    private ValueTask<string> ExpandDomainAsync(Run run, string spec, SpfMacroContext context) =>
+        spec.Contains('%', StringComparison.Ordinal) ? new(ExpandMacroDomainAsync(run, spec, context)) : new(FitDomain(spec));
+
+    private async Task<string> ExpandMacroDomainAsync(Run run, string spec, SpfMacroContext context) =>
+        FitDomain(await SpfMacro.ExpandAsync(spec, context, explanation: false, () => ValidatedDomainAsync(run, context.Domain)).ConfigureAwait(false));
+
+    private static string FitDomain(string expanded)
     {
-        var expanded = await SpfMacro.ExpandAsync(spec, context, explanation: false, () => ValidatedDomainAsync(run, context.Domain)).ConfigureAwait(false);
         expanded = expanded.TrimEnd('.');
 
         // RFC 7208 §7.3: drop labels from the left until the name fits in 253 octets.
@@ -367,7 +384,16 @@ public sealed class SpfEvaluator
     private async Task<List<IPAddress>> AddressesAsync(Run run, Node node, string name, DnsRecordType type, bool strict)
     {
         var answer = await LookupAsync(run, node, name, type, strict).ConfigureAwait(false);
-        return answer.RecordsOf<AddressRecord>().Select(a => a.Address).ToList();
+        var addresses = new List<IPAddress>(answer.Records.Count);
+        foreach (var record in answer.Records)
+        {
+            if (record is AddressRecord address)
+            {
+                addresses.Add(address.Address);
+            }
+        }
+
+        return addresses;
     }
 
     /// <summary>PTR names of the client that resolve back to it (RFC 7208 §5.5); DNS errors skip a name rather than fail.</summary>
@@ -436,8 +462,10 @@ public sealed class SpfEvaluator
             return false;
         }
 
-        var a = ip.GetAddressBytes();
-        var b = network.GetAddressBytes();
+        Span<byte> a = stackalloc byte[16];
+        Span<byte> b = stackalloc byte[16];
+        ip.TryWriteBytes(a, out _);
+        network.TryWriteBytes(b, out _);
         var full = prefix / 8;
         for (var i = 0; i < full; i++)
         {
