@@ -210,12 +210,12 @@ public sealed class DnsMessage
 
         var pos = HeaderSize;
         var names = default(NameTable);
-        var questions = new List<DnsQuestion>(qd);
+        var questions = qd == 0 ? [] : new DnsQuestion[qd];
         for (var i = 0; i < qd; i++)
         {
             var qname = ReadName(data, ref pos, ref names);
             Need(data, pos, 4);
-            questions.Add(new DnsQuestion(qname, (DnsRecordType)BinaryPrimitives.ReadUInt16BigEndian(data[pos..]), BinaryPrimitives.ReadUInt16BigEndian(data[(pos + 2)..])));
+            questions[i] = new DnsQuestion(qname, (DnsRecordType)BinaryPrimitives.ReadUInt16BigEndian(data[pos..]), BinaryPrimitives.ReadUInt16BigEndian(data[(pos + 2)..]));
             pos += 4;
         }
 
@@ -247,10 +247,13 @@ public sealed class DnsMessage
         };
     }
 
-    private static List<DnsRecord> ReadSection(ReadOnlySpan<byte> data, ref int pos, int count, ref NameTable names, out (int PayloadSize, int ExtendedRcode)? opt)
+    private static DnsRecord[] ReadSection(ReadOnlySpan<byte> data, ref int pos, int count, ref NameTable names, out (int PayloadSize, int ExtendedRcode)? opt)
     {
         opt = null;
-        var list = new List<DnsRecord>(count);
+
+        // Plain arrays: the sections are read-only views, and a List would cost a second object per section per message.
+        var list = count == 0 ? [] : new DnsRecord[count];
+        var filled = 0;
         for (var i = 0; i < count; i++)
         {
             var name = ReadName(data, ref pos, ref names);
@@ -277,7 +280,13 @@ public sealed class DnsMessage
                 continue;
             }
 
-            list.Add(ReadRecordData(data, name, type, ttl, rdataStart, rdataEnd, ref names));
+            list[filled++] = ReadRecordData(data, name, type, ttl, rdataStart, rdataEnd, ref names);
+        }
+
+        if (filled < count)
+        {
+            // The OPT pseudo-record is not part of the section.
+            return filled == 0 ? [] : list[..filled];
         }
 
         return list;
