@@ -131,9 +131,9 @@ public sealed class SpfEvaluator
             }
 
             var records = new List<string>(1);
-            foreach (var txt in answer.Records)
+            for (var r = 0; r < answer.Records.Count; r++)
             {
-                if (txt is TxtRecord { Text: var text } && SpfRecord.IsSpfRecord(text))
+                if (answer.Records[r] is TxtRecord { Text: var text } && SpfRecord.IsSpfRecord(text))
                 {
                     records.Add(text);
                 }
@@ -172,8 +172,10 @@ public sealed class SpfEvaluator
     private async Task<(SpfResult Result, string? Explanation)> EvaluateAsync(Run run, Node node, SpfRecord record, int depth, string indent)
     {
         var context = run.MacroContext(node.Domain, _options.ReceivingDomain);
-        foreach (var mechanism in record.Mechanisms)
+        var mechanisms = record.Mechanisms;
+        for (var m = 0; m < mechanisms.Count; m++)
         {
+            var mechanism = mechanisms[m];
             if (mechanism.QueriesDns)
             {
                 CountLookup(run, node, mechanism.Text);
@@ -235,7 +237,7 @@ public sealed class SpfEvaluator
                 {
                     var target = await TargetAsync(run, mechanism, context).ConfigureAwait(false);
                     var addresses = await AddressesAsync(run, node, target, v4 ? DnsRecordType.A : DnsRecordType.AAAA, strict: true).ConfigureAwait(false);
-                    return !run.NeverMatch && addresses.Any(a => InNetwork(ip, a, v4 ? mechanism.Cidr4 : mechanism.Cidr6));
+                    return !run.NeverMatch && AnyInNetwork(ip, addresses, v4 ? mechanism.Cidr4 : mechanism.Cidr6);
                 }
 
             case SpfMechanismKind.Mx:
@@ -251,7 +253,7 @@ public sealed class SpfEvaluator
                     foreach (var mx in exchangers.Where(m => m.Exchange.Length > 0))
                     {
                         var addresses = await AddressesAsync(run, node, mx.Exchange, v4 ? DnsRecordType.A : DnsRecordType.AAAA, strict: true).ConfigureAwait(false);
-                        if (!run.NeverMatch && addresses.Any(a => InNetwork(ip, a, v4 ? mechanism.Cidr4 : mechanism.Cidr6)))
+                        if (!run.NeverMatch && AnyInNetwork(ip, addresses, v4 ? mechanism.Cidr4 : mechanism.Cidr6))
                         {
                             return true;
                         }
@@ -264,7 +266,7 @@ public sealed class SpfEvaluator
                 {
                     var target = await TargetAsync(run, mechanism, context).ConfigureAwait(false);
                     var names = await ValidatedNamesAsync(run, node, countVoid: true).ConfigureAwait(false);
-                    return !run.NeverMatch && names.Any(n => IsSameOrSubdomain(n, target));
+                    return !run.NeverMatch && AnySameOrSubdomain(names, target);
                 }
 
             case SpfMechanismKind.Exists:
@@ -385,9 +387,9 @@ public sealed class SpfEvaluator
     {
         var answer = await LookupAsync(run, node, name, type, strict).ConfigureAwait(false);
         var addresses = new List<IPAddress>(answer.Records.Count);
-        foreach (var record in answer.Records)
+        for (var r = 0; r < answer.Records.Count; r++)
         {
-            if (record is AddressRecord address)
+            if (answer.Records[r] is AddressRecord address)
             {
                 addresses.Add(address.Address);
             }
@@ -430,6 +432,33 @@ public sealed class SpfEvaluator
             ?? names.FirstOrDefault(n => IsSameOrSubdomain(n, domain))
             ?? names.FirstOrDefault()
             ?? "unknown";
+    }
+
+    /// <summary>Loops instead of lambdas: a lambda capturing the client address made every MatchAsync call allocate a closure.</summary>
+    private static bool AnyInNetwork(IPAddress ip, List<IPAddress> addresses, int prefix)
+    {
+        foreach (var address in addresses)
+        {
+            if (InNetwork(ip, address, prefix))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool AnySameOrSubdomain(IReadOnlyList<string> names, string target)
+    {
+        for (var i = 0; i < names.Count; i++)
+        {
+            if (IsSameOrSubdomain(names[i], target))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool IsSameOrSubdomain(string name, string domain)
@@ -566,8 +595,16 @@ public sealed class SpfEvaluator
 
         public SpfTreeNode ToDto()
         {
-            var children = _children.Select(c => c.ToDto()).ToList();
-            return new SpfTreeNode(Domain, term, Record, (Result ?? SpfResult.None).ToRfcString(), Lookups, Lookups + children.Sum(c => c.TotalLookups), VoidLookups, Error, children);
+            var children = new List<SpfTreeNode>(_children.Count);
+            var total = Lookups;
+            foreach (var child in _children)
+            {
+                var dto = child.ToDto();
+                children.Add(dto);
+                total += dto.TotalLookups;
+            }
+
+            return new SpfTreeNode(Domain, term, Record, (Result ?? SpfResult.None).ToRfcString(), Lookups, total, VoidLookups, Error, children);
         }
     }
 }
