@@ -58,6 +58,10 @@ internal sealed class UdpTransport : IDisposable
     /// </summary>
     internal const int SocketsPerServer = 4;
 
+    // Linux values (asm-generic/socket.h); used only when OperatingSystem.IsLinux().
+    private const int SolSocket = 1;
+    private const int SoReusePort = 15;
+
     private readonly Lane[] _lanes;
     private readonly long _timeoutMs;
     private readonly TimeSpan _sweepPeriod;
@@ -109,7 +113,7 @@ internal sealed class UdpTransport : IDisposable
         try
         {
             // A datagram send on a connected socket does not wait for the network; doing it inline saves the async machinery.
-            channel.Socket.Send(query);
+            channel.Send(query);
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
@@ -186,10 +190,15 @@ internal sealed class UdpTransport : IDisposable
     private Channel Open(IPEndPoint server)
     {
         var socket = new Socket(server.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        Socket? sender = null;
         try
         {
-            // Connecting filters datagrams to the server's address and port.
+            // Connecting filters datagrams to the server's address and port, and binds a random port that no other socket uses.
             socket.Connect(server);
+            if (OperatingSystem.IsLinux())
+            {
+                sender = OpenSender(socket, server);
+            }
         }
         catch
         {
@@ -197,7 +206,7 @@ internal sealed class UdpTransport : IDisposable
             throw;
         }
 
-        var channel = new Channel(this, socket);
+        var channel = new Channel(this, socket, sender, server);
         lock (_openLock)
         {
             _open.Add(channel);
@@ -215,6 +224,39 @@ internal sealed class UdpTransport : IDisposable
         }
 
         return channel;
+    }
+
+    /// <summary>
+    /// On Linux, a datagram sent from a socket that epoll watches wakes the event thread when the kernel frees it (the
+    /// socket's writability edge), one needless wake-up per query. Queries therefore leave from a second socket on the same
+    /// port (SO_REUSEPORT) that only ever sends synchronously and so never joins epoll. The answers still go to the
+    /// receiving socket: a connected socket wins the kernel's lookup over an unconnected one on the same port.
+    /// Null when the port cannot be shared; the receiving socket then sends itself.
+    /// </summary>
+    /// <remarks>
+    /// SO_REUSEPORT is set on the receiving socket only after it is bound: a socket that asks for an ephemeral port with the
+    /// option set may be given a port that another such socket of the same user holds.
+    /// </remarks>
+    private static Socket? OpenSender(Socket receiver, IPEndPoint server)
+    {
+        var local = (IPEndPoint)receiver.LocalEndPoint!;
+        var sender = new Socket(server.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            var on = BitConverter.GetBytes(1);
+            receiver.SetRawSocketOption(SolSocket, SoReusePort, on);
+            sender.SetRawSocketOption(SolSocket, SoReusePort, on);
+
+            // Nothing is read from this socket; stray datagrams it may catch should take as little memory as possible.
+            sender.ReceiveBufferSize = 1;
+            sender.Bind(new IPEndPoint(local.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, local.Port));
+            return sender;
+        }
+        catch (SocketException)
+        {
+            sender.Dispose();
+            return null;
+        }
     }
 
     private void Closed(Channel channel)
@@ -288,10 +330,11 @@ internal sealed class UdpTransport : IDisposable
     }
 
     /// <summary>One connected socket, its receive loop and the queries waiting on it.</summary>
-    private sealed class Channel(UdpTransport owner, Socket socket)
+    private sealed class Channel(UdpTransport owner, Socket socket, Socket? sender, IPEndPoint server)
     {
         private readonly Lock _lock = new();
         private readonly Dictionary<ushort, Waiter> _waiting = [];
+        private readonly SocketAddress _server = server.Serialize();
 
         // Ids of queries given up (timeout, cancellation): their late answers are expected, not spoofing.
         private HashSet<ushort>? _abandoned;
@@ -300,6 +343,18 @@ internal sealed class UdpTransport : IDisposable
         private bool _closed;
 
         public Socket Socket { get; } = socket;
+
+        public void Send(byte[] query)
+        {
+            if (sender is null)
+            {
+                Socket.Send(query);
+            }
+            else
+            {
+                sender.SendTo(query, SocketFlags.None, _server);
+            }
+        }
 
         public bool IsRetired => Volatile.Read(ref _retired);
 
@@ -430,6 +485,7 @@ internal sealed class UdpTransport : IDisposable
             {
                 _closed = true;
                 Socket.Dispose();
+                sender?.Dispose();
                 owner.Closed(this);
             }
         }

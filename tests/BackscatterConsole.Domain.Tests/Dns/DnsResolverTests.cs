@@ -54,6 +54,51 @@ public sealed class DnsResolverTests
     }
 
     [Fact]
+    public async Task QueryAsync_NothingListensOnServerPort_ReturnsNetworkErrorBeforeTimeout()
+    {
+        int port;
+        using (var closed = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp))
+        {
+            closed.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            port = ((IPEndPoint)closed.LocalEndPoint!).Port;
+        }
+
+        using var resolver = new DnsResolver(new DnsResolverOptions { Servers = [$"127.0.0.1:{port}"], Timeout = TimeSpan.FromSeconds(10), Attempts = 1 });
+        var stopwatch = Stopwatch.StartNew();
+
+        var answer = await resolver.QueryAsync("example.com", DnsRecordType.A);
+
+        // The kernel's ICMP port unreachable reaches the socket the answer would have reached.
+        Assert.Equal(DnsResponseStatus.NetworkError, answer.Status);
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(5), $"took {stopwatch.Elapsed}");
+    }
+
+    [Fact]
+    public async Task QueryAsync_AnswerArrivesAfterTimeout_IsNotCountedAsSpoofing()
+    {
+        var seen = 0;
+        await using var server = new FakeDnsServer(q =>
+        {
+            if (Interlocked.Increment(ref seen) == 1)
+            {
+                // Answer the first query only after the resolver gave up on it and asked again.
+                Thread.Sleep(600);
+                return [TxtAnswer(q, "late")];
+            }
+
+            return [TxtAnswer(q, "on time")];
+        });
+        using var resolver = new DnsResolver(new DnsResolverOptions { Servers = [server.Endpoint], Timeout = TimeSpan.FromMilliseconds(400), Attempts = 2 });
+
+        var answer = await resolver.QueryAsync("example.com", DnsRecordType.TXT);
+
+        Assert.Equal(DnsResponseStatus.Success, answer.Status);
+        Assert.Equal("on time", Assert.IsType<TxtRecord>(Assert.Single(answer.Records)).Text);
+        Assert.Equal(2, answer.WireQueries);
+        Assert.Equal(0, resolver.IgnoredResponses);
+    }
+
+    [Fact]
     public async Task QueryAsync_FirstServerSilent_UsesSecondServer()
     {
         using var silent = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
