@@ -1,8 +1,10 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using BackscatterConsole.Domain.Names;
 
 namespace BackscatterConsole.Domain.Dns;
@@ -21,9 +23,16 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<(string Name, DnsRecordType Type), CacheEntry> _cache = new();
     private readonly ConcurrentDictionary<(string Name, DnsRecordType Type), Task<Step>> _inFlight = new();
-    private readonly UdpTransport _udp;
+    private const int MaxUsesPerUdpSocket = 100;
+
+    // Linux values (asm-generic/socket.h); used only when OperatingSystem.IsLinux().
+    private const int SolSocket = 1;
+    private const int SoReusePort = 15;
+    private readonly ConcurrentDictionary<IPEndPoint, ConcurrentQueue<PooledSocket>> _udpPool = new();
+    private volatile bool _disposed;
     private int _cacheCount;
     private long _wireQueries;
+    private long _ignoredResponses;
 
     /// <summary>Creates a resolver.</summary>
     /// <param name="options">Servers and limits; <see cref="DnsResolverOptions.Servers"/> empty means resolv.conf.</param>
@@ -40,7 +49,6 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
         _serverNames = [.. _servers.Select(DnsResolverOptions.Describe)];
         _gate = new SemaphoreSlim(options.MaxConcurrentQueries, options.MaxConcurrentQueries);
         _time = timeProvider ?? TimeProvider.System;
-        _udp = new UdpTransport(_servers, options.Timeout);
     }
 
     /// <summary>The servers in the order they are tried.</summary>
@@ -50,7 +58,7 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
     public long WireQueries => Interlocked.Read(ref _wireQueries);
 
     /// <summary>Datagrams dropped because their id, flags or question did not match a pending query (possible spoofing).</summary>
-    public long IgnoredResponses => _udp.IgnoredResponses;
+    public long IgnoredResponses => Interlocked.Read(ref _ignoredResponses);
 
     /// <summary>Approximate number of cached entries.</summary>
     internal int CachedEntries => Volatile.Read(ref _cacheCount);
@@ -111,7 +119,15 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
-        _udp.Dispose();
+        _disposed = true;
+        foreach (var pool in _udpPool.Values)
+        {
+            while (pool.TryDequeue(out var socket))
+            {
+                socket.Dispose();
+            }
+        }
+
         _gate.Dispose();
     }
 
@@ -241,13 +257,14 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
         {
             for (var s = 0; s < _servers.Count; s++)
             {
+                var server = _servers[s];
                 var from = _serverNames[s];
-                var (message, failure, count) = await ExchangeAsync(s, from, name, type, edns: true, cancellationToken).ConfigureAwait(false);
+                var (message, failure, count) = await ExchangeAsync(server, from, name, type, edns: true, cancellationToken).ConfigureAwait(false);
                 sent += count;
                 if (message is { ResponseCode: 1, EdnsPayloadSize: null })
                 {
                     // RFC 6891 §7: a server that does not know EDNS answers FORMERR; ask it again without the OPT record.
-                    (message, failure, count) = await ExchangeAsync(s, from, name, type, edns: false, cancellationToken).ConfigureAwait(false);
+                    (message, failure, count) = await ExchangeAsync(server, from, name, type, edns: false, cancellationToken).ConfigureAwait(false);
                     sent += count;
                 }
 
@@ -393,31 +410,65 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
         return new Step(DnsResponseStatus.NoData, [], [], null, $"{current} has no {type} record.", negativeTtl);
     }
 
-    private async Task<(DnsMessage? Message, Step? Failure, int Sent)> ExchangeAsync(int server, string from, string name, DnsRecordType type, bool edns, CancellationToken cancellationToken)
+    private async Task<(DnsMessage? Message, Step? Failure, int Sent)> ExchangeAsync(IPEndPoint server, string from, string name, DnsRecordType type, bool edns, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var sent = 0;
         try
         {
-            Interlocked.Increment(ref _wireQueries);
-            var reply = await _udp.ExchangeAsync(server, name, type, edns ? (ushort)_options.UdpPayloadSize : (ushort)0, cancellationToken).ConfigureAwait(false);
-            switch (reply.Failure)
+            var id = QueryIds.Next();
+            var query = DnsMessage.WriteQuery(id, name, type, recursionDesired: true, edns ? (ushort)_options.UdpPayloadSize : (ushort)0);
+            using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
-                case UdpFailure.TimedOut:
-                    return (null, Step.Fail(DnsResponseStatus.Timeout, string.Create(CultureInfo.InvariantCulture, $"{from} did not answer {name} {type} within {_options.Timeout.TotalMilliseconds:0} ms.")), 1);
-                case UdpFailure.Malformed:
-                    return (null, Step.Fail(DnsResponseStatus.FormatError, $"{from} sent a malformed answer for {name} {type}: {reply.Detail}"), 1);
-                case UdpFailure.Network:
-                    return (null, Step.Fail(DnsResponseStatus.NetworkError, $"UDP to {from} failed: {reply.Detail}."), 1);
+                timeout.CancelAfter(_options.Timeout);
+                try
+                {
+                    sent++;
+                    Interlocked.Increment(ref _wireQueries);
+                    var (message, garbage) = await UdpExchangeAsync(server, query, id, name, type, timeout.Token).ConfigureAwait(false);
+                    if (message is null)
+                    {
+                        return (null, Step.Fail(DnsResponseStatus.FormatError, $"{from} sent a malformed answer for {name} {type}: {garbage}"), sent);
+                    }
+
+                    if (!message.IsTruncated)
+                    {
+                        return (message, null, sent);
+                    }
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    return (null, Step.Fail(DnsResponseStatus.Timeout, string.Create(CultureInfo.InvariantCulture, $"{from} did not answer {name} {type} within {_options.Timeout.TotalMilliseconds:0} ms.")), sent);
+                }
+                catch (SocketException ex)
+                {
+                    return (null, Step.Fail(DnsResponseStatus.NetworkError, $"UDP to {from} failed: {ex.SocketErrorCode}."), sent);
+                }
             }
 
-            if (reply.Message is { IsTruncated: false } message)
+            using var tcpTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            tcpTimeout.CancelAfter(_options.Timeout);
+            try
             {
-                return (message, null, 1);
+                sent++;
+                Interlocked.Increment(ref _wireQueries);
+                var (message, problem) = await TcpExchangeAsync(server, query, id, name, type, tcpTimeout.Token).ConfigureAwait(false);
+                return message is null
+                    ? (null, Step.Fail(DnsResponseStatus.FormatError, $"{from} over TCP: {problem}"), sent)
+                    : (message, null, sent);
             }
-
-            Interlocked.Increment(ref _wireQueries);
-            var (tcpMessage, tcpFailure) = await TcpFallbackAsync(_servers[server], from, name, type, edns, cancellationToken).ConfigureAwait(false);
-            return (tcpMessage, tcpFailure, 2);
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                return (null, Step.Fail(DnsResponseStatus.Timeout, $"{from} truncated the UDP answer for {name} {type} and did not answer over TCP in time."), sent);
+            }
+            catch (SocketException ex)
+            {
+                return (null, Step.Fail(DnsResponseStatus.NetworkError, $"TCP to {from} failed: {ex.SocketErrorCode}."), sent);
+            }
+            catch (IOException ex)
+            {
+                return (null, Step.Fail(DnsResponseStatus.NetworkError, $"TCP to {from} failed: {(ex.InnerException as SocketException)?.SocketErrorCode.ToString() ?? ex.Message}"), sent);
+            }
         }
         finally
         {
@@ -425,31 +476,124 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
         }
     }
 
-    private async Task<(DnsMessage? Message, Step? Failure)> TcpFallbackAsync(IPEndPoint server, string from, string name, DnsRecordType type, bool edns, CancellationToken cancellationToken)
+    private async Task<(DnsMessage? Message, string? Garbage)> UdpExchangeAsync(IPEndPoint server, byte[] query, ushort id, string name, DnsRecordType type, CancellationToken cancellationToken)
     {
-        var id = UdpTransport.QueryIds.Next();
-        var query = DnsMessage.WriteQuery(id, name, type, recursionDesired: true, edns ? (ushort)_options.UdpPayloadSize : (ushort)0);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_options.Timeout);
+        var socket = RentUdpSocket(server);
+        var reusable = false;
+        var sawStranger = false;
+        var buffer = ArrayPool<byte>.Shared.Rent(DnsMessage.MaxMessageSize);
         try
         {
-            var (message, problem) = await TcpExchangeAsync(server, query, id, name, type, timeout.Token).ConfigureAwait(false);
-            return message is null
-                ? (null, Step.Fail(DnsResponseStatus.FormatError, $"{from} over TCP: {problem}"))
-                : (message, null);
+            // A datagram of a few dozen octets never waits for buffer space; sending inline saves the async machinery.
+            socket.Send(query);
+            while (true)
+            {
+                var received = await socket.Socket.ReceiveAsync(buffer.AsMemory(0, DnsMessage.MaxMessageSize), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                DnsMessage message;
+                try
+                {
+                    message = DnsMessage.Parse(buffer.AsSpan(0, received));
+                }
+                catch (DnsParseException ex)
+                {
+                    if (received >= 2 && BinaryPrimitives.ReadUInt16BigEndian(buffer) == id)
+                    {
+                        return (null, ex.Message);
+                    }
+
+                    Interlocked.Increment(ref _ignoredResponses);
+                    sawStranger = true;
+                    continue;
+                }
+
+                if (Matches(message, id, name, type))
+                {
+                    reusable = !sawStranger;
+                    return (message, null);
+                }
+
+                Interlocked.Increment(ref _ignoredResponses);
+                sawStranger = true;
+            }
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        finally
         {
-            return (null, Step.Fail(DnsResponseStatus.Timeout, $"{from} truncated the UDP answer for {name} {type} and did not answer over TCP in time."));
+            ArrayPool<byte>.Shared.Return(buffer);
+            ReturnUdpSocket(server, socket, reusable);
         }
-        catch (SocketException ex)
+    }
+
+    /// <summary>
+    /// Sockets are reused for a bounded number of clean exchanges: creating one per query costs more than the query on loopback.
+    /// Each new socket gets a fresh random ephemeral port; together with the random id and the question check this keeps
+    /// off-path spoofing as hard as with one socket per query. A socket that timed out or saw any odd datagram is discarded.
+    /// </summary>
+    private PooledSocket RentUdpSocket(IPEndPoint server)
+    {
+        var pool = _udpPool.GetOrAdd(server, _ => new ConcurrentQueue<PooledSocket>());
+        if (pool.TryDequeue(out var pooled))
         {
-            return (null, Step.Fail(DnsResponseStatus.NetworkError, $"TCP to {from} failed: {ex.SocketErrorCode}."));
+            return pooled;
         }
-        catch (IOException ex)
+
+        var socket = new Socket(server.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        try
         {
-            return (null, Step.Fail(DnsResponseStatus.NetworkError, $"TCP to {from} failed: {(ex.InnerException as SocketException)?.SocketErrorCode.ToString() ?? ex.Message}"));
+            // Connecting filters datagrams to the server's address and port, and binds a random port no other socket holds.
+            socket.Connect(server);
         }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
+        return new PooledSocket(socket, OperatingSystem.IsLinux() ? OpenSender(socket) : null, server);
+    }
+
+    /// <summary>
+    /// On Linux, a datagram sent from a socket that epoll watches raises the socket's writability edge when the kernel frees
+    /// it, and the .NET event thread wakes up for nothing: one needless wake-up per query, a large share of the CPU a query
+    /// costs. Queries therefore leave from a second socket bound to the same port (SO_REUSEPORT) that only ever sends
+    /// synchronously and so never joins epoll. Answers and ICMP errors still reach the connected socket, which wins the
+    /// kernel's lookup over an unconnected one on the same port. Null when the port cannot be shared: the connected socket
+    /// then sends itself.
+    /// </summary>
+    /// <remarks>
+    /// SO_REUSEPORT is set on the connected socket only after connect() bound it: a socket that asks for an ephemeral port with
+    /// the option already set may be given a port that another such socket of the same user holds.
+    /// </remarks>
+    private static Socket? OpenSender(Socket connected)
+    {
+        var local = (IPEndPoint)connected.LocalEndPoint!;
+        var sender = new Socket(local.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            var on = BitConverter.GetBytes(1);
+            connected.SetRawSocketOption(SolSocket, SoReusePort, on);
+            sender.SetRawSocketOption(SolSocket, SoReusePort, on);
+
+            // Nothing is read from this socket; stray datagrams it may catch should take as little memory as possible.
+            sender.ReceiveBufferSize = 1;
+            sender.Bind(new IPEndPoint(local.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, local.Port));
+            return sender;
+        }
+        catch (SocketException)
+        {
+            sender.Dispose();
+            return null;
+        }
+    }
+
+    private void ReturnUdpSocket(IPEndPoint server, PooledSocket socket, bool reusable)
+    {
+        if (reusable && !_disposed && ++socket.Uses < MaxUsesPerUdpSocket && _udpPool.TryGetValue(server, out var pool) && pool.Count < _options.MaxConcurrentQueries)
+        {
+            pool.Enqueue(socket);
+            return;
+        }
+
+        socket.Dispose();
     }
 
     private static async Task<(DnsMessage? Message, string? Problem)> TcpExchangeAsync(IPEndPoint server, byte[] query, ushort id, string name, DnsRecordType type, CancellationToken cancellationToken)
@@ -469,7 +613,7 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
             var body = new byte[length];
             await stream.ReadExactlyAsync(body, cancellationToken).ConfigureAwait(false);
             var message = DnsMessage.Parse(body);
-            return UdpTransport.Matches(message, id, name, type) ? (message, null) : (null, "the answer does not match the query.");
+            return Matches(message, id, name, type) ? (message, null) : (null, "the answer does not match the query.");
         }
         catch (EndOfStreamException)
         {
@@ -481,11 +625,86 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
         }
     }
 
+    private static bool Matches(DnsMessage message, ushort id, string name, DnsRecordType type)
+    {
+        if (!message.IsResponse || message.Id != id || message.Opcode != 0)
+        {
+            return false;
+        }
+
+        if (message.Questions.Count == 0)
+        {
+            // Some servers drop the question from error answers; only an error may come without it.
+            return message.ResponseCode != 0;
+        }
+
+        var q = message.Questions[0];
+        return message.Questions.Count == 1 && q.Type == type && q.Class == 1 && string.Equals(q.Name, name, StringComparison.Ordinal);
+    }
+
     /// <summary>A cached step; <paramref name="Answer"/> is the ready-made answer when the step needs no CNAME work, so hits allocate nothing.</summary>
     private sealed record CacheEntry(Step Step, DateTimeOffset Expires, DnsAnswer? Answer);
+
+    /// <summary>A connected socket that receives, and on Linux the socket on the same port that sends for it.</summary>
+    private sealed class PooledSocket(Socket socket, Socket? sender, IPEndPoint server) : IDisposable
+    {
+        private readonly SocketAddress _server = server.Serialize();
+
+        public Socket Socket { get; } = socket;
+
+        public int Uses { get; set; }
+
+        public void Send(byte[] query)
+        {
+            if (sender is null)
+            {
+                Socket.Send(query);
+            }
+            else
+            {
+                sender.SendTo(query, SocketFlags.None, _server);
+            }
+        }
+
+        public void Dispose()
+        {
+            Socket.Dispose();
+            sender?.Dispose();
+        }
+    }
 
     private sealed record Step(DnsResponseStatus Status, IReadOnlyList<DnsRecord> Records, IReadOnlyList<NameRecord> Chain, string? FollowTarget, string? Error, uint Ttl)
     {
         public static Step Fail(DnsResponseStatus status, string error) => new(status, [], [], null, error, 0);
+    }
+
+    /// <summary>
+    /// Query ids from the OS CSPRNG, drawn in blocks: one RandomNumberGenerator call per query costs a native call and
+    /// OpenSSL's locking each time, while a per-thread block keeps the same unpredictability at a fraction of the cost.
+    /// </summary>
+    private static class QueryIds
+    {
+        private const int BlockSize = 256;
+
+        [ThreadStatic]
+        private static byte[]? t_block;
+
+        [ThreadStatic]
+        private static int t_next;
+
+        public static ushort Next()
+        {
+            var block = t_block;
+            if (block is null || t_next >= BlockSize)
+            {
+                block = t_block ??= new byte[BlockSize];
+                RandomNumberGenerator.Fill(block);
+                t_next = 0;
+            }
+
+            var id = BinaryPrimitives.ReadUInt16LittleEndian(block.AsSpan(t_next));
+            t_next += 2;
+            return id;
+        }
     }
 }

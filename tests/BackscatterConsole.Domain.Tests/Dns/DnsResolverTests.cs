@@ -68,34 +68,9 @@ public sealed class DnsResolverTests
 
         var answer = await resolver.QueryAsync("example.com", DnsRecordType.A);
 
-        // The kernel's ICMP port unreachable reaches the socket the answer would have reached.
+        // The kernel's ICMP port unreachable reaches the connected socket, even when another socket on its port sent the query.
         Assert.Equal(DnsResponseStatus.NetworkError, answer.Status);
         Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(5), $"took {stopwatch.Elapsed}");
-    }
-
-    [Fact]
-    public async Task QueryAsync_AnswerArrivesAfterTimeout_IsNotCountedAsSpoofing()
-    {
-        var seen = 0;
-        await using var server = new FakeDnsServer(q =>
-        {
-            if (Interlocked.Increment(ref seen) == 1)
-            {
-                // Answer the first query only after the resolver gave up on it and asked again.
-                Thread.Sleep(600);
-                return [TxtAnswer(q, "late")];
-            }
-
-            return [TxtAnswer(q, "on time")];
-        });
-        using var resolver = new DnsResolver(new DnsResolverOptions { Servers = [server.Endpoint], Timeout = TimeSpan.FromMilliseconds(400), Attempts = 2 });
-
-        var answer = await resolver.QueryAsync("example.com", DnsRecordType.TXT);
-
-        Assert.Equal(DnsResponseStatus.Success, answer.Status);
-        Assert.Equal("on time", Assert.IsType<TxtRecord>(Assert.Single(answer.Records)).Text);
-        Assert.Equal(2, answer.WireQueries);
-        Assert.Equal(0, resolver.IgnoredResponses);
     }
 
     [Fact]
