@@ -418,32 +418,28 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
         {
             var id = QueryIds.Next();
             var query = DnsMessage.WriteQuery(id, name, type, recursionDesired: true, edns ? (ushort)_options.UdpPayloadSize : (ushort)0);
-            using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            try
             {
-                timeout.CancelAfter(_options.Timeout);
-                try
+                sent++;
+                Interlocked.Increment(ref _wireQueries);
+                var (message, garbage) = await UdpExchangeAsync(server, query, id, name, type, cancellationToken).ConfigureAwait(false);
+                if (message is null)
                 {
-                    sent++;
-                    Interlocked.Increment(ref _wireQueries);
-                    var (message, garbage) = await UdpExchangeAsync(server, query, id, name, type, timeout.Token).ConfigureAwait(false);
-                    if (message is null)
-                    {
-                        return (null, Step.Fail(DnsResponseStatus.FormatError, $"{from} sent a malformed answer for {name} {type}: {garbage}"), sent);
-                    }
+                    return (null, Step.Fail(DnsResponseStatus.FormatError, $"{from} sent a malformed answer for {name} {type}: {garbage}"), sent);
+                }
 
-                    if (!message.IsTruncated)
-                    {
-                        return (message, null, sent);
-                    }
-                }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                if (!message.IsTruncated)
                 {
-                    return (null, Step.Fail(DnsResponseStatus.Timeout, string.Create(CultureInfo.InvariantCulture, $"{from} did not answer {name} {type} within {_options.Timeout.TotalMilliseconds:0} ms.")), sent);
+                    return (message, null, sent);
                 }
-                catch (SocketException ex)
-                {
-                    return (null, Step.Fail(DnsResponseStatus.NetworkError, $"UDP to {from} failed: {ex.SocketErrorCode}."), sent);
-                }
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                return (null, Step.Fail(DnsResponseStatus.Timeout, string.Create(CultureInfo.InvariantCulture, $"{from} did not answer {name} {type} within {_options.Timeout.TotalMilliseconds:0} ms.")), sent);
+            }
+            catch (SocketException ex)
+            {
+                return (null, Step.Fail(DnsResponseStatus.NetworkError, $"UDP to {from} failed: {ex.SocketErrorCode}."), sent);
             }
 
             using var tcpTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -482,13 +478,16 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
         var reusable = false;
         var sawStranger = false;
         var buffer = ArrayPool<byte>.Shared.Rent(DnsMessage.MaxMessageSize);
+        var timeout = socket.Timeout;
+        timeout.CancelAfter(_options.Timeout);
+        var caller = cancellationToken.UnsafeRegister(static source => ((CancellationTokenSource)source!).Cancel(), timeout);
         try
         {
             // A datagram of a few dozen octets never waits for buffer space; sending inline saves the async machinery.
             socket.Send(query);
             while (true)
             {
-                var received = await socket.Socket.ReceiveAsync(buffer.AsMemory(0, DnsMessage.MaxMessageSize), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                var received = await socket.Socket.ReceiveAsync(buffer.AsMemory(0, DnsMessage.MaxMessageSize), SocketFlags.None, timeout.Token).ConfigureAwait(false);
                 DnsMessage message;
                 try
                 {
@@ -518,8 +517,11 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
         }
         finally
         {
+            // If the caller's callback could not be detached it may still cancel the source, so the socket is not reused; nor is
+            // it when the source fired (timeout or caller), which cannot be reset.
+            var detached = !cancellationToken.CanBeCanceled || caller.Unregister();
             ArrayPool<byte>.Shared.Return(buffer);
-            ReturnUdpSocket(server, socket, reusable);
+            ReturnUdpSocket(server, socket, reusable && detached && timeout.TryReset());
         }
     }
 
@@ -652,6 +654,12 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
 
         public Socket Socket { get; } = socket;
 
+        /// <summary>
+        /// The exchange timeout, reset after each clean exchange: a linked source and a timer per query cost more allocation
+        /// than the rest of the exchange.
+        /// </summary>
+        public CancellationTokenSource Timeout { get; } = new();
+
         public int Uses { get; set; }
 
         public void Send(byte[] query)
@@ -670,6 +678,7 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
         {
             Socket.Dispose();
             sender?.Dispose();
+            Timeout.Dispose();
         }
     }
 
