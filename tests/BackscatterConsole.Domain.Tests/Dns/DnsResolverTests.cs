@@ -54,6 +54,18 @@ public sealed class DnsResolverTests
     }
 
     [Fact]
+    public async Task QueryAsync_ServerOnIpv6Loopback_ReturnsAnswer()
+    {
+        await using var server = new FakeDnsServer(q => [TxtAnswer(q, "over IPv6")], IPAddress.IPv6Loopback);
+        using var resolver = Resolver(server.Endpoint);
+
+        var answer = await resolver.QueryAsync("example.com", DnsRecordType.TXT);
+
+        Assert.Equal(DnsResponseStatus.Success, answer.Status);
+        Assert.Equal("over IPv6", Assert.IsType<TxtRecord>(Assert.Single(answer.Records)).Text);
+    }
+
+    [Fact]
     public async Task QueryAsync_NothingListensOnServerPort_ReturnsNetworkErrorBeforeTimeout()
     {
         int port;
