@@ -209,19 +209,19 @@ public sealed class DnsMessage
         }
 
         var pos = HeaderSize;
-        var names = new NameTable();
-        var questions = new List<DnsQuestion>(qd);
+        var names = default(NameTable);
+        var questions = qd == 0 ? [] : new DnsQuestion[qd];
         for (var i = 0; i < qd; i++)
         {
-            var qname = ReadName(data, ref pos, names);
+            var qname = ReadName(data, ref pos, ref names);
             Need(data, pos, 4);
-            questions.Add(new DnsQuestion(qname, (DnsRecordType)BinaryPrimitives.ReadUInt16BigEndian(data[pos..]), BinaryPrimitives.ReadUInt16BigEndian(data[(pos + 2)..])));
+            questions[i] = new DnsQuestion(qname, (DnsRecordType)BinaryPrimitives.ReadUInt16BigEndian(data[pos..]), BinaryPrimitives.ReadUInt16BigEndian(data[(pos + 2)..]));
             pos += 4;
         }
 
-        var answers = ReadSection(data, ref pos, an, names, out _);
-        var authorities = ReadSection(data, ref pos, ns, names, out _);
-        var additionals = ReadSection(data, ref pos, ar, names, out var opt);
+        var answers = ReadSection(data, ref pos, an, ref names, out _);
+        var authorities = ReadSection(data, ref pos, ns, ref names, out _);
+        var additionals = ReadSection(data, ref pos, ar, ref names, out var opt);
         var rcode = flags2 & 0x0F;
         int? payload = null;
         if (opt is { } o)
@@ -247,13 +247,16 @@ public sealed class DnsMessage
         };
     }
 
-    private static List<DnsRecord> ReadSection(ReadOnlySpan<byte> data, ref int pos, int count, NameTable names, out (int PayloadSize, int ExtendedRcode)? opt)
+    private static DnsRecord[] ReadSection(ReadOnlySpan<byte> data, ref int pos, int count, ref NameTable names, out (int PayloadSize, int ExtendedRcode)? opt)
     {
         opt = null;
-        var list = new List<DnsRecord>(count);
+
+        // Plain arrays: the sections are read-only views, and a List would cost a second object per section per message.
+        var list = count == 0 ? [] : new DnsRecord[count];
+        var filled = 0;
         for (var i = 0; i < count; i++)
         {
-            var name = ReadName(data, ref pos, names);
+            var name = ReadName(data, ref pos, ref names);
             Need(data, pos, 10);
             var type = (DnsRecordType)BinaryPrimitives.ReadUInt16BigEndian(data[pos..]);
             var cls = BinaryPrimitives.ReadUInt16BigEndian(data[(pos + 2)..]);
@@ -277,13 +280,19 @@ public sealed class DnsMessage
                 continue;
             }
 
-            list.Add(ReadRecordData(data, name, type, ttl, rdataStart, rdataEnd, names));
+            list[filled++] = ReadRecordData(data, name, type, ttl, rdataStart, rdataEnd, ref names);
+        }
+
+        if (filled < count)
+        {
+            // The OPT pseudo-record is not part of the section.
+            return filled == 0 ? [] : list[..filled];
         }
 
         return list;
     }
 
-    private static DnsRecord ReadRecordData(ReadOnlySpan<byte> data, string name, DnsRecordType type, uint ttl, int start, int end, NameTable names)
+    private static DnsRecord ReadRecordData(ReadOnlySpan<byte> data, string name, DnsRecordType type, uint ttl, int start, int end, ref NameTable names)
     {
         var rd = data[start..end];
         var p = start;
@@ -299,7 +308,7 @@ public sealed class DnsMessage
             case DnsRecordType.PTR:
             case DnsRecordType.NS:
                 {
-                    var target = ReadName(data, ref p, names);
+                    var target = ReadName(data, ref p, ref names);
                     CheckEnd(p, end, name, type);
                     return new NameRecord(name, type, ttl, target);
                 }
@@ -309,7 +318,7 @@ public sealed class DnsMessage
                     Need(data, p, 2);
                     var pref = BinaryPrimitives.ReadUInt16BigEndian(data[p..]);
                     p += 2;
-                    var exchange = ReadName(data, ref p, names);
+                    var exchange = ReadName(data, ref p, ref names);
                     CheckEnd(p, end, name, type);
                     return new MxRecord(name, ttl, pref, exchange);
                 }
@@ -317,7 +326,14 @@ public sealed class DnsMessage
             case DnsRecordType.TXT:
             case DnsRecordType.SPF:
                 {
-                    var strings = new List<string>();
+                    // Count the character-strings first so the list is allocated at its final size (usually one).
+                    var count = 0;
+                    for (var q = p; q < end; q += 1 + data[q])
+                    {
+                        count++;
+                    }
+
+                    var strings = new List<string>(count);
                     while (p < end)
                     {
                         int len = data[p++];
@@ -335,8 +351,8 @@ public sealed class DnsMessage
 
             case DnsRecordType.SOA:
                 {
-                    var mname = ReadName(data, ref p, names);
-                    var rname = ReadName(data, ref p, names);
+                    var mname = ReadName(data, ref p, ref names);
+                    var rname = ReadName(data, ref p, ref names);
                     Need(data, p, 20);
                     if (p + 20 > end)
                     {
@@ -384,7 +400,7 @@ public sealed class DnsMessage
 
     private static readonly UTF8Encoding StrictUtf8 = new(false, true);
 
-    private static string ReadName(ReadOnlySpan<byte> data, ref int pos, NameTable names)
+    private static string ReadName(ReadOnlySpan<byte> data, ref int pos, ref NameTable names)
     {
         // Answers name their owner with a pointer to the question (RFC 1035 §4.1.4); reusing the string decoded there saves
         // an allocation per record. Only a name that is nothing but a pointer to the start of a decoded name qualifies, and
@@ -493,32 +509,27 @@ public sealed class DnsMessage
     }
 
     /// <summary>Names decoded so far in one message, by the offset they start at; a handful covers a typical answer.</summary>
-    private sealed class NameTable
+    private struct NameTable
     {
-        private const int Capacity = 8;
-        private readonly int[] _offsets = new int[Capacity];
-        private readonly int[] _hops = new int[Capacity];
-        private readonly string[] _names = new string[Capacity];
+        private NameEntries _entries;
         private int _count;
 
         public void Add(int offset, string name, int hops)
         {
-            if (_count < Capacity)
+            if (_count < NameEntries.Capacity)
             {
-                _offsets[_count] = offset;
-                _hops[_count] = hops;
-                _names[_count++] = name;
+                _entries[_count++] = new NameEntry(offset, hops, name);
             }
         }
 
-        public bool TryGet(int offset, out string name, out int hops)
+        public readonly bool TryGet(int offset, out string name, out int hops)
         {
             for (var i = 0; i < _count; i++)
             {
-                if (_offsets[i] == offset)
+                if (_entries[i].Offset == offset)
                 {
-                    name = _names[i];
-                    hops = _hops[i];
+                    name = _entries[i].Name;
+                    hops = _entries[i].Hops;
                     return true;
                 }
             }
@@ -527,5 +538,15 @@ public sealed class DnsMessage
             hops = 0;
             return false;
         }
+    }
+
+    private readonly record struct NameEntry(int Offset, int Hops, string Name);
+
+    /// <summary>Fixed room for the table on the stack, so parsing a message allocates nothing for it.</summary>
+    [System.Runtime.CompilerServices.InlineArray(Capacity)]
+    private struct NameEntries
+    {
+        public const int Capacity = 8;
+        private NameEntry _first;
     }
 }

@@ -56,7 +56,7 @@ public sealed record MxRecord(string Name, uint Ttl, ushort Preference, string E
 public sealed record TxtRecord(string Name, DnsRecordType Type, uint Ttl, IReadOnlyList<string> Strings) : DnsRecord(Name, Type, Ttl)
 {
     /// <summary>The strings concatenated.</summary>
-    public string Text { get; } = string.Concat(Strings);
+    public string Text { get; } = Strings.Count == 1 ? Strings[0] : string.Concat(Strings);
 
     /// <inheritdoc/>
     public override string DataText => string.Join(' ', Strings.Select(s => "\"" + s.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\""));

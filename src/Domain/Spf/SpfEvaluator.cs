@@ -15,6 +15,9 @@ public sealed class SpfEvaluator
     /// <summary>Address used by <see cref="AuditAsync"/>; from TEST-NET-1, so no real policy should list it.</summary>
     public static readonly IPAddress AuditAddress = IPAddress.Parse("192.0.2.1");
 
+    /// <summary>Trace indents for the usual nesting depths, built once rather than per checked domain.</summary>
+    private static readonly string[] Indents = [.. Enumerable.Range(0, 12).Select(d => new string(' ', d * 2))];
+
     private readonly IDnsResolver _resolver;
     private readonly SpfEvaluatorOptions _options;
 
@@ -109,7 +112,7 @@ public sealed class SpfEvaluator
 
     private async Task<(SpfResult Result, string? Explanation)> CheckHostAsync(Run run, Node node, int depth)
     {
-        var indent = new string(' ', depth * 2);
+        var indent = depth < Indents.Length ? Indents[depth] : new string(' ', depth * 2);
         var domain = node.Domain;
         try
         {
@@ -127,7 +130,15 @@ public sealed class SpfEvaluator
                 throw new SpfAbort(SpfResult.TempError, SpfProblemKind.Dns, $"TXT lookup for {domain} failed: {answer.Describe()}");
             }
 
-            var records = answer.RecordsOf<TxtRecord>().Select(r => r.Text).Where(SpfRecord.IsSpfRecord).ToList();
+            var records = new List<string>(1);
+            for (var r = 0; r < answer.Records.Count; r++)
+            {
+                if (answer.Records[r] is TxtRecord { Text: var text } && SpfRecord.IsSpfRecord(text))
+                {
+                    records.Add(text);
+                }
+            }
+
             if (records.Count == 0)
             {
                 node.Error = answer.Status == DnsResponseStatus.Success ? $"{domain} publishes no v=spf1 record." : $"{domain}: {answer.Describe()}";
@@ -161,8 +172,10 @@ public sealed class SpfEvaluator
     private async Task<(SpfResult Result, string? Explanation)> EvaluateAsync(Run run, Node node, SpfRecord record, int depth, string indent)
     {
         var context = run.MacroContext(node.Domain, _options.ReceivingDomain);
-        foreach (var mechanism in record.Mechanisms)
+        var mechanisms = record.Mechanisms;
+        for (var m = 0; m < mechanisms.Count; m++)
         {
+            var mechanism = mechanisms[m];
             if (mechanism.QueriesDns)
             {
                 CountLookup(run, node, mechanism.Text);
@@ -224,7 +237,7 @@ public sealed class SpfEvaluator
                 {
                     var target = await TargetAsync(run, mechanism, context).ConfigureAwait(false);
                     var addresses = await AddressesAsync(run, node, target, v4 ? DnsRecordType.A : DnsRecordType.AAAA, strict: true).ConfigureAwait(false);
-                    return !run.NeverMatch && addresses.Any(a => InNetwork(ip, a, v4 ? mechanism.Cidr4 : mechanism.Cidr6));
+                    return !run.NeverMatch && AnyInNetwork(ip, addresses, v4 ? mechanism.Cidr4 : mechanism.Cidr6);
                 }
 
             case SpfMechanismKind.Mx:
@@ -240,7 +253,7 @@ public sealed class SpfEvaluator
                     foreach (var mx in exchangers.Where(m => m.Exchange.Length > 0))
                     {
                         var addresses = await AddressesAsync(run, node, mx.Exchange, v4 ? DnsRecordType.A : DnsRecordType.AAAA, strict: true).ConfigureAwait(false);
-                        if (!run.NeverMatch && addresses.Any(a => InNetwork(ip, a, v4 ? mechanism.Cidr4 : mechanism.Cidr6)))
+                        if (!run.NeverMatch && AnyInNetwork(ip, addresses, v4 ? mechanism.Cidr4 : mechanism.Cidr6))
                         {
                             return true;
                         }
@@ -253,7 +266,7 @@ public sealed class SpfEvaluator
                 {
                     var target = await TargetAsync(run, mechanism, context).ConfigureAwait(false);
                     var names = await ValidatedNamesAsync(run, node, countVoid: true).ConfigureAwait(false);
-                    return !run.NeverMatch && names.Any(n => IsSameOrSubdomain(n, target));
+                    return !run.NeverMatch && AnySameOrSubdomain(names, target);
                 }
 
             case SpfMechanismKind.Exists:
@@ -291,12 +304,18 @@ public sealed class SpfEvaluator
         }
     }
 
-    private async Task<string> TargetAsync(Run run, SpfMechanism mechanism, SpfMacroContext context) =>
-        mechanism.DomainSpec is null ? context.Domain : await ExpandDomainAsync(run, mechanism.DomainSpec, context).ConfigureAwait(false);
+    private ValueTask<string> TargetAsync(Run run, SpfMechanism mechanism, SpfMacroContext context) =>
+        mechanism.DomainSpec is null ? new(context.Domain) : ExpandDomainAsync(run, mechanism.DomainSpec, context);
 
-    private async Task<string> ExpandDomainAsync(Run run, string spec, SpfMacroContext context)
+    /// <summary>Expands a domain-spec; one without '%' has no macro, so it is its own expansion and needs no builder or task.</summary>
+    private ValueTask<string> ExpandDomainAsync(Run run, string spec, SpfMacroContext context) =>
+        spec.Contains('%', StringComparison.Ordinal) ? new(ExpandMacroDomainAsync(run, spec, context)) : new(FitDomain(spec));
+
+    private async Task<string> ExpandMacroDomainAsync(Run run, string spec, SpfMacroContext context) =>
+        FitDomain(await SpfMacro.ExpandAsync(spec, context, explanation: false, () => ValidatedDomainAsync(run, context.Domain)).ConfigureAwait(false));
+
+    private static string FitDomain(string expanded)
     {
-        var expanded = await SpfMacro.ExpandAsync(spec, context, explanation: false, () => ValidatedDomainAsync(run, context.Domain)).ConfigureAwait(false);
         expanded = expanded.TrimEnd('.');
 
         // RFC 7208 §7.3: drop labels from the left until the name fits in 253 octets.
@@ -367,7 +386,16 @@ public sealed class SpfEvaluator
     private async Task<List<IPAddress>> AddressesAsync(Run run, Node node, string name, DnsRecordType type, bool strict)
     {
         var answer = await LookupAsync(run, node, name, type, strict).ConfigureAwait(false);
-        return answer.RecordsOf<AddressRecord>().Select(a => a.Address).ToList();
+        var addresses = new List<IPAddress>(answer.Records.Count);
+        for (var r = 0; r < answer.Records.Count; r++)
+        {
+            if (answer.Records[r] is AddressRecord address)
+            {
+                addresses.Add(address.Address);
+            }
+        }
+
+        return addresses;
     }
 
     /// <summary>PTR names of the client that resolve back to it (RFC 7208 §5.5); DNS errors skip a name rather than fail.</summary>
@@ -406,6 +434,33 @@ public sealed class SpfEvaluator
             ?? "unknown";
     }
 
+    /// <summary>Loops instead of lambdas: a lambda capturing the client address made every MatchAsync call allocate a closure.</summary>
+    private static bool AnyInNetwork(IPAddress ip, List<IPAddress> addresses, int prefix)
+    {
+        foreach (var address in addresses)
+        {
+            if (InNetwork(ip, address, prefix))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool AnySameOrSubdomain(IReadOnlyList<string> names, string target)
+    {
+        for (var i = 0; i < names.Count; i++)
+        {
+            if (IsSameOrSubdomain(names[i], target))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private static bool IsSameOrSubdomain(string name, string domain)
     {
         name = name.TrimEnd('.');
@@ -436,8 +491,10 @@ public sealed class SpfEvaluator
             return false;
         }
 
-        var a = ip.GetAddressBytes();
-        var b = network.GetAddressBytes();
+        Span<byte> a = stackalloc byte[16];
+        Span<byte> b = stackalloc byte[16];
+        ip.TryWriteBytes(a, out _);
+        network.TryWriteBytes(b, out _);
         var full = prefix / 8;
         for (var i = 0; i < full; i++)
         {
@@ -538,8 +595,16 @@ public sealed class SpfEvaluator
 
         public SpfTreeNode ToDto()
         {
-            var children = _children.Select(c => c.ToDto()).ToList();
-            return new SpfTreeNode(Domain, term, Record, (Result ?? SpfResult.None).ToRfcString(), Lookups, Lookups + children.Sum(c => c.TotalLookups), VoidLookups, Error, children);
+            var children = new List<SpfTreeNode>(_children.Count);
+            var total = Lookups;
+            foreach (var child in _children)
+            {
+                var dto = child.ToDto();
+                children.Add(dto);
+                total += dto.TotalLookups;
+            }
+
+            return new SpfTreeNode(Domain, term, Record, (Result ?? SpfResult.None).ToRfcString(), Lookups, total, VoidLookups, Error, children);
         }
     }
 }

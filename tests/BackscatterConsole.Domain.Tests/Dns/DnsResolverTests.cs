@@ -54,6 +54,38 @@ public sealed class DnsResolverTests
     }
 
     [Fact]
+    public async Task QueryAsync_ServerOnIpv6Loopback_ReturnsAnswer()
+    {
+        await using var server = new FakeDnsServer(q => [TxtAnswer(q, "over IPv6")], IPAddress.IPv6Loopback);
+        using var resolver = Resolver(server.Endpoint);
+
+        var answer = await resolver.QueryAsync("example.com", DnsRecordType.TXT);
+
+        Assert.Equal(DnsResponseStatus.Success, answer.Status);
+        Assert.Equal("over IPv6", Assert.IsType<TxtRecord>(Assert.Single(answer.Records)).Text);
+    }
+
+    [Fact]
+    public async Task QueryAsync_NothingListensOnServerPort_ReturnsNetworkErrorBeforeTimeout()
+    {
+        int port;
+        using (var closed = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp))
+        {
+            closed.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            port = ((IPEndPoint)closed.LocalEndPoint!).Port;
+        }
+
+        using var resolver = new DnsResolver(new DnsResolverOptions { Servers = [$"127.0.0.1:{port}"], Timeout = TimeSpan.FromSeconds(10), Attempts = 1 });
+        var stopwatch = Stopwatch.StartNew();
+
+        var answer = await resolver.QueryAsync("example.com", DnsRecordType.A);
+
+        // The kernel's ICMP port unreachable reaches the connected socket, even when another socket on its port sent the query.
+        Assert.Equal(DnsResponseStatus.NetworkError, answer.Status);
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(5), $"took {stopwatch.Elapsed}");
+    }
+
+    [Fact]
     public async Task QueryAsync_FirstServerSilent_UsesSecondServer()
     {
         using var silent = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);

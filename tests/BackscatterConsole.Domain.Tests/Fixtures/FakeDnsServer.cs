@@ -11,15 +11,19 @@ namespace BackscatterConsole.Domain.Tests.Fixtures;
 /// </summary>
 public sealed class FakeDnsServer : IAsyncDisposable
 {
-    private readonly Socket _socket = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+    private readonly Socket _socket;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
     private int _queries;
 
-    public FakeDnsServer(Func<DnsMessage, IEnumerable<byte[]>> respond)
+    /// <param name="respond">The datagrams to send back for each query.</param>
+    /// <param name="address">The loopback address to listen on; IPv4 loopback when null.</param>
+    public FakeDnsServer(Func<DnsMessage, IEnumerable<byte[]>> respond, IPAddress? address = null)
     {
         Respond = respond;
-        _socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        address ??= IPAddress.Loopback;
+        _socket = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        _socket.Bind(new IPEndPoint(address, 0));
         _loop = Task.Run(RunAsync);
     }
 
@@ -61,7 +65,7 @@ public sealed class FakeDnsServer : IAsyncDisposable
             SocketReceiveFromResult received;
             try
             {
-                received = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0), _stop.Token);
+                received = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(_socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0), _stop.Token);
             }
             catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
             {
