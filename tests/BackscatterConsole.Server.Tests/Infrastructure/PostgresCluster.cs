@@ -98,6 +98,20 @@ public sealed class PostgresCluster : IDisposable
         var binaries = LocateBinaries();
         var directory = Path.Combine(Path.GetTempPath(), "bsc-pg-" + Guid.NewGuid().ToString("N")[..12]);
         System.IO.Directory.CreateDirectory(directory);
+        try
+        {
+            return Start(binaries, directory);
+        }
+        catch
+        {
+            // initdb or the server failed (the message says why); nothing runs on the directory, so it goes.
+            System.IO.Directory.Delete(directory, recursive: true);
+            throw;
+        }
+    }
+
+    private static PostgresCluster Start(string binaries, string directory)
+    {
 
         // initdb and postgres refuse to run as root: as root (CI, test.sh) they run as the postgres account, which must own the directory.
         if (IsRoot)
