@@ -15,6 +15,8 @@ command -v knotd >/dev/null 2>&1 || missing+=(knot)
 command -v kdig >/dev/null 2>&1 || missing+=(knot-dnsutils)
 [ -f /usr/share/doc/python3-spf/rfc7208-tests.yml.gz ] || missing+=(python3-spf)
 command -v swaks >/dev/null 2>&1 || missing+=(swaks)
+# The PostgreSQL tests start their own cluster with initdb/pg_ctl from /usr/lib/postgresql/<version>/bin (not on PATH).
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "Missing Debian packages: ${missing[*]}. Run this script as root (it installs them) or install them first." >&2

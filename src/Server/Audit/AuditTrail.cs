@@ -54,7 +54,7 @@ internal sealed class AuditTrail(AppDbContext db, AuditChainLock chainLock, IHtt
             var user = context?.User;
             var content = new AuditContent(
                 (last?.Id ?? 0) + 1,
-                clock.GetUtcNow().UtcDateTime,
+                WholeMicroseconds(clock.GetUtcNow().UtcDateTime),
                 audit.ActorId ?? UserIdOf(user),
                 Clip(audit.ActorName ?? user?.Identity?.Name, 256),
                 context?.Connection.RemoteIpAddress?.ToString(),
@@ -106,6 +106,10 @@ internal sealed class AuditTrail(AppDbContext db, AuditChainLock chainLock, IHtt
     // Agents are authenticated too but are not users: only a user id claim makes an actor id.
     private static Guid? UserIdOf(ClaimsPrincipal? user) =>
         Guid.TryParse(user?.FindFirst(ClaimTypes.NameIdentifier)?.Value, out var id) ? id : null;
+
+    // The time is part of the hashed content, so it must read back exactly as hashed: PostgreSQL keeps microseconds,
+    // not the 100 ns ticks of DateTime, and an untruncated time would make every entry fail verification there.
+    private static DateTime WholeMicroseconds(DateTime time) => new(time.Ticks - (time.Ticks % 10), time.Kind);
 
     private static string? Clip(string? value, int max) => value is null || value.Length <= max ? value : value[..max];
 

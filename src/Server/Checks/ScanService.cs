@@ -41,7 +41,7 @@ internal sealed class ScanService(
         {
             await db.SaveChangesAsync(cancellationToken);
         }
-        catch (DbUpdateException e) when (e.InnerException?.Message.Contains("UNIQUE", StringComparison.OrdinalIgnoreCase) == true)
+        catch (DbUpdateException e) when (StorageFailures.IsUniqueViolation(e))
         {
             // Another request queued a scan for the same server between the check and the insert; the filtered unique index decided.
             return new(OperationStatus.Conflict, default, "A scan of this server was queued at the same moment; wait for it to finish.");
@@ -108,7 +108,7 @@ internal sealed class ScanService(
             logger.LogError(e, "Could not queue a fleet scan: {Reason}", reason);
             return new(OperationStatus.StorageUnavailable, null, $"No scan was queued: {reason}.");
         }
-        catch (DbUpdateException e) when (e.InnerException?.Message.Contains("UNIQUE", StringComparison.OrdinalIgnoreCase) == true)
+        catch (DbUpdateException e) when (StorageFailures.IsUniqueViolation(e))
         {
             return new(OperationStatus.Conflict, null, "Scans of some of these servers were queued at the same moment; nothing was queued, try again.");
         }

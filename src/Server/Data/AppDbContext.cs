@@ -4,9 +4,23 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace BackscatterConsole.Server.Data;
 
-public sealed class AppDbContext(DbContextOptions<AppDbContext> options)
-    : IdentityDbContext<AppUser, AppRole, Guid>(options)
+/// <summary>
+/// The application's model. Used as is on SQLite (the default); <see cref="PostgresAppDbContext"/> derives from it so that
+/// PostgreSQL has its own migration set while every feature keeps asking for <see cref="AppDbContext"/>.
+/// </summary>
+public class AppDbContext : IdentityDbContext<AppUser, AppRole, Guid>
 {
+    public AppDbContext(DbContextOptions<AppDbContext> options)
+        : base(options)
+    {
+    }
+
+    /// <summary>For provider-specific subclasses, whose options are typed to themselves.</summary>
+    protected AppDbContext(DbContextOptions options)
+        : base(options)
+    {
+    }
+
     public DbSet<ManagedServer> Servers => Set<ManagedServer>();
 
     public DbSet<ServerDomain> ServerDomains => Set<ServerDomain>();

@@ -33,7 +33,7 @@ internal static class HealthEndpoints
                     ? HealthCheckResult.Healthy()
                     : HealthCheckResult.Unhealthy("The database is not initialized.");
             }
-            catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or InvalidOperationException)
+            catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException)
             {
                 return HealthCheckResult.Unhealthy("The database cannot be reached: " + e.Message);
             }

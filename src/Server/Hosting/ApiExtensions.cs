@@ -141,7 +141,7 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogg
             {
                 Status = StatusCodes.Status503ServiceUnavailable,
                 Title = "Storage unavailable",
-                Detail = $"Nothing was saved: {reason}. Check the data directory and try again.",
+                Detail = $"Nothing was saved: {reason}. {StorageFailures.Advice(exception)}",
             };
         }
         else

@@ -23,7 +23,7 @@ internal static class StartupBanner
             var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
             var lines = new List<string> { string.Empty, "BackscatterConsole is running." };
             lines.AddRange(addresses.Select(a => $"  Portal:   {a}"));
-            lines.Add($"  Database: {data.DatabasePath}");
+            lines.Add($"  Database: {data.Database}");
             if (outcome.CreatedAdmin)
             {
                 lines.Add($"  First run: sign in as '{FirstRunBootstrap.AdminUserName}' with " +

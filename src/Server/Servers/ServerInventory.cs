@@ -243,7 +243,7 @@ internal sealed class ServerInventory(AppDbContext db, AuditTrail audit, TimePro
         {
             return OperationResult<ServerDto>.From(StorageUnavailable(e, reason));
         }
-        catch (DbUpdateException e) when (e.InnerException?.Message.Contains("UNIQUE", StringComparison.OrdinalIgnoreCase) == true)
+        catch (DbUpdateException e) when (StorageFailures.IsUniqueViolation(e))
         {
             // Two creates with the same name raced past the existence check; the unique index decided.
             return DuplicateName(name);
@@ -253,7 +253,7 @@ internal sealed class ServerInventory(AppDbContext db, AuditTrail audit, TimePro
     private OperationResult StorageUnavailable(Exception e, string reason)
     {
         logger.LogError(e, "Could not write to the database: {Reason}", reason);
-        return OperationResult.Fail(OperationStatus.StorageUnavailable, $"Nothing was saved: {reason}. Check the data directory and try again.");
+        return OperationResult.Fail(OperationStatus.StorageUnavailable, $"Nothing was saved: {reason}. {StorageFailures.Advice(e)}");
     }
 
     private static OperationResult<ServerDto> DuplicateName(string name) =>

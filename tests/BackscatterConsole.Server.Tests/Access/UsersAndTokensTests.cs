@@ -7,7 +7,7 @@ using BackscatterConsole.Shared.Users;
 
 namespace BackscatterConsole.Server.Tests.Access;
 
-public sealed class UsersAndTokensTests(AppFactory factory) : IClassFixture<AppFactory>
+public class UsersAndTokensTests(AppFactory factory) : IClassFixture<AppFactory>
 {
     private readonly HttpClient _admin = factory.CreateApiClient();
 

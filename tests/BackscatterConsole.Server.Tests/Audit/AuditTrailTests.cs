@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -7,20 +8,28 @@ using BackscatterConsole.Shared.Audit;
 using BackscatterConsole.Shared.Common;
 using BackscatterConsole.Shared.Servers;
 using BackscatterConsole.Shared.Users;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace BackscatterConsole.Server.Tests.Audit;
 
-/// <summary>Each test gets its own server and database: tampering must not leak into other tests.</summary>
-public sealed class AuditTrailTests : IDisposable
+/// <summary>
+/// Each test gets its own server and database: tampering must not leak into other tests. The SQL that plays the attacker
+/// quotes its identifiers, so the same statements run on SQLite and (through a subclass) on PostgreSQL.
+/// </summary>
+public class AuditTrailTests : IDisposable
 {
-    private readonly AppFactory _factory = new();
+    private readonly AppFactory _factory;
     private readonly HttpClient _api;
 
     public AuditTrailTests()
+        : this(new AppFactory())
     {
+    }
+
+    protected AuditTrailTests(AppFactory factory)
+    {
+        _factory = factory;
         _api = _factory.CreateApiClient();
     }
 
@@ -81,10 +90,10 @@ public sealed class AuditTrailTests : IDisposable
             var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
 
             // The table refuses updates; an attacker with the file would drop the trigger first.
-            var refused = await Assert.ThrowsAsync<SqliteException>(() => db.Database.ExecuteSqlRawAsync("UPDATE AuditEntries SET ActorName = 'mallory' WHERE Id = {0}", target.Id));
+            var refused = await Assert.ThrowsAnyAsync<DbException>(() => db.Database.ExecuteSqlRawAsync("""UPDATE "AuditEntries" SET "ActorName" = 'mallory' WHERE "Id" = {0}""", target.Id));
             Assert.Contains("append-only", refused.Message, StringComparison.Ordinal);
-            await db.Database.ExecuteSqlRawAsync("DROP TRIGGER AuditEntries_NoUpdate");
-            await db.Database.ExecuteSqlRawAsync("UPDATE AuditEntries SET ActorName = 'mallory' WHERE Id = {0}", target.Id);
+            await db.Database.ExecuteSqlRawAsync(_factory.DropTriggerSql("AuditEntries", "AuditEntries_NoUpdate"));
+            await db.Database.ExecuteSqlRawAsync("""UPDATE "AuditEntries" SET "ActorName" = 'mallory' WHERE "Id" = {0}""", target.Id);
         }
 
         var verification = await _api.GetFromJsonAsync<AuditVerification>("/api/v1/audit/verify");
@@ -106,8 +115,10 @@ public sealed class AuditTrailTests : IDisposable
         {
             var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
             removed = await db.AuditEntries.Where(e => e.Action == AuditActions.ServerCreated).MinAsync(e => e.Id);
-            await db.Database.ExecuteSqlRawAsync("DROP TRIGGER AuditEntries_NoDelete");
-            await db.Database.ExecuteSqlRawAsync("DELETE FROM AuditEntries WHERE Id = {0}", removed);
+            var refused = await Assert.ThrowsAnyAsync<DbException>(() => db.Database.ExecuteSqlRawAsync("""DELETE FROM "AuditEntries" WHERE "Id" = {0}""", removed));
+            Assert.Contains("append-only", refused.Message, StringComparison.Ordinal);
+            await db.Database.ExecuteSqlRawAsync(_factory.DropTriggerSql("AuditEntries", "AuditEntries_NoDelete"));
+            await db.Database.ExecuteSqlRawAsync("""DELETE FROM "AuditEntries" WHERE "Id" = {0}""", removed);
         }
 
         var verification = await _api.GetFromJsonAsync<AuditVerification>("/api/v1/audit/verify");
@@ -162,7 +173,16 @@ public sealed class AuditTrailTests : IDisposable
 
     public void Dispose()
     {
-        _api.Dispose();
-        _factory.Dispose();
+        Dispose(disposing: true);
+        GC.SuppressFinalize(this);
+    }
+
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _api.Dispose();
+            _factory.Dispose();
+        }
     }
 }

@@ -14,13 +14,21 @@ using Microsoft.Extensions.DependencyInjection;
 namespace BackscatterConsole.Server.Tests.ChangeRequests;
 
 /// <summary>Change requests and four-eyes approval through the API; each test has its own server and users.</summary>
-public sealed class ChangeRequestsApiTests : IDisposable
+public class ChangeRequestsApiTests : IDisposable
 {
+    private readonly Func<string, AppFactory> _createFactory;
     private readonly AppFactory _factory;
 
     public ChangeRequestsApiTests()
+        : this(approvals => new AppFactory { Settings = new() { ["ChangeRequests:RequiredApprovals"] = approvals } })
     {
-        _factory = new AppFactory { Settings = new() { ["ChangeRequests:RequiredApprovals"] = "1" } };
+    }
+
+    /// <param name="createFactory">Makes a server that needs the given number of approvals (the storage provider is the subclass's choice).</param>
+    protected ChangeRequestsApiTests(Func<string, AppFactory> createFactory)
+    {
+        _createFactory = createFactory;
+        _factory = createFactory("1");
     }
 
     [Fact]
@@ -150,7 +158,7 @@ public sealed class ChangeRequestsApiTests : IDisposable
     [Fact]
     public async Task TwoApprovalsAtOnce_AndApplySentTwice_EachEndsInOneDefiniteOutcome()
     {
-        using var factory = new AppFactory { Settings = new() { ["ChangeRequests:RequiredApprovals"] = "2" } };
+        using var factory = _createFactory("2");
         var (server, _, check) = await ServerAsync(factory);
         using var author = await factory.CreateUserAsync(Roles.Operator);
         using var first = await factory.CreateUserAsync(Roles.Reviewer);
@@ -212,7 +220,19 @@ public sealed class ChangeRequestsApiTests : IDisposable
         Assert.Contains("spf.all", reason, StringComparison.Ordinal);
     }
 
-    public void Dispose() => _factory.Dispose();
+    public void Dispose()
+    {
+        Dispose(disposing: true);
+        GC.SuppressFinalize(this);
+    }
+
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _factory.Dispose();
+        }
+    }
 
     private static object Input(Guid serverId, string check, string title = "Reject unknown recipients at SMTP time") =>
         new { title, rationale = "The server accepts then bounces: backscatter.", items = new[] { new { serverId, checkIds = new[] { check } } } };

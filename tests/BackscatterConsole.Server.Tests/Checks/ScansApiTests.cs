@@ -8,7 +8,7 @@ using BackscatterConsole.Shared.Common;
 
 namespace BackscatterConsole.Server.Tests.Checks;
 
-public sealed class ScansApiTests(AppFactory factory) : IClassFixture<AppFactory>
+public class ScansApiTests(AppFactory factory) : IClassFixture<AppFactory>
 {
     private readonly HttpClient _api = factory.CreateApiClient();
 

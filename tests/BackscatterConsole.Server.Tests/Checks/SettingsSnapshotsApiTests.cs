@@ -6,7 +6,7 @@ using BackscatterConsole.Shared.Settings;
 
 namespace BackscatterConsole.Server.Tests.Checks;
 
-public sealed class SettingsSnapshotsApiTests(AppFactory factory) : IClassFixture<AppFactory>
+public class SettingsSnapshotsApiTests(AppFactory factory) : IClassFixture<AppFactory>
 {
     private readonly HttpClient _api = factory.CreateApiClient();
 

@@ -9,7 +9,8 @@ namespace BackscatterConsole.Server.Tests.Infrastructure;
 
 /// <summary>
 /// The real server on a temporary SQLite data directory, with a known admin password and bootstrap API token.
-/// One per test class: start-up (migrations, Identity) is the slow part.
+/// One per test class: start-up (migrations, Identity) is the slow part. <see cref="PostgresAppFactory"/> is the same
+/// server on PostgreSQL.
 /// </summary>
 public class AppFactory : WebApplicationFactory<Program>
 {
@@ -31,6 +32,12 @@ public class AppFactory : WebApplicationFactory<Program>
 
     /// <summary>False keeps the data directory after disposal, so a second factory can start on it (a restart).</summary>
     public bool DeleteDataOnDispose { get; init; } = true;
+
+    /// <summary>The storage provider the server runs on (<c>Storage:Provider</c>).</summary>
+    public virtual string Provider => "sqlite";
+
+    /// <summary>The statement that drops a trigger, for tests that play an attacker with direct database access.</summary>
+    public virtual string DropTriggerSql(string table, string trigger) => $"DROP TRIGGER \"{trigger}\"";
 
     public HttpClient CreateApiClient(string? token = AdminToken)
     {

@@ -9,7 +9,7 @@ using BackscatterConsole.Shared.Servers;
 
 namespace BackscatterConsole.Server.Tests.Servers;
 
-public sealed class ServersApiTests(AppFactory factory) : IClassFixture<AppFactory>
+public class ServersApiTests(AppFactory factory) : IClassFixture<AppFactory>
 {
     private readonly HttpClient _api = factory.CreateApiClient();
 
