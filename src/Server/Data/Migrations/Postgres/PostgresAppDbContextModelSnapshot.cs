@@ -934,6 +934,10 @@ namespace BackscatterConsole.Server.Data.Migrations.Postgres
                     b.Property<DateTime>("CollectedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("DefaultsJson")
+                        .HasColumnType("text")
+                        .UseCollation("C");
+
                     b.PrimitiveCollection<List<string>>("IgnoredLines")
                         .IsRequired()
                         .HasColumnType("text[]");
