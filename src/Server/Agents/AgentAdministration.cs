@@ -5,6 +5,7 @@ using BackscatterConsole.Shared.Agents;
 using BackscatterConsole.Shared.Audit;
 using BackscatterConsole.Shared.Common;
 using BackscatterConsole.Shared.Tokens;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -13,6 +14,7 @@ namespace BackscatterConsole.Server.Agents;
 internal sealed class AgentAdministration(
     AppDbContext db,
     AgentPresence presence,
+    IHubContext<AgentsHub> hub,
     AuditTrail audit,
     IOptions<AgentOptions> options,
     TimeProvider clock) : IAgentAdministration
@@ -163,6 +165,33 @@ internal sealed class AgentAdministration(
             presence.Disconnect(agent.Id);
         }
 
+        return OperationResult.Ok();
+    }
+
+    public async Task<OperationResult> RequestSnapshotAsync(Guid serverId, CancellationToken cancellationToken)
+    {
+        var server = await db.Servers.AsNoTracking().Where(s => s.Id == serverId).Select(s => new { s.Name }).SingleOrDefaultAsync(cancellationToken);
+        if (server is null)
+        {
+            return OperationResult.Fail(OperationStatus.NotFound, $"No server has the id {serverId}.");
+        }
+
+        var agent = await db.Agents.AsNoTracking().Where(a => a.ServerId == serverId && a.RevokedAt == null)
+            .OrderByDescending(a => a.EnrolledAt).Select(a => new { a.Id, a.HostName }).FirstOrDefaultAsync(cancellationToken);
+        if (agent is null)
+        {
+            return OperationResult.Fail(OperationStatus.NotFound, $"'{server.Name}' has no enrolled agent: enroll one on its Agent page first.");
+        }
+
+        if (presence.Connection(agent.Id) is not { } connection)
+        {
+            return OperationResult.Fail(OperationStatus.Conflict, $"The agent on '{agent.HostName}' is not connected, so it cannot collect now; it reports a snapshot as soon as it reconnects.");
+        }
+
+        await hub.Clients.Client(connection.ConnectionId).SendAsync(AgentHub.Agent.RequestSnapshot, cancellationToken);
+        await audit.RecordAsync(
+            new AuditEvent(AuditActions.AgentSnapshotRequested, "server", serverId.ToString(), Detail: $"Asked the agent on '{agent.HostName}' for a fresh settings snapshot of '{server.Name}'."),
+            cancellationToken);
         return OperationResult.Ok();
     }
 

@@ -34,6 +34,10 @@ internal static class AgentsApi
             .WithSummary("Revoke the server's agent credential; a connected agent is disconnected at once.")
             .Produces(StatusCodes.Status204NoContent).RequireAuthorization(Policies.ServersWrite).WithStandardProblems(404);
 
+        servers.MapPost("/agent/snapshot-requests", RequestSnapshotAsync).WithName("RequestAgentSnapshot")
+            .WithSummary("Ask the server's connected agent to collect and report its settings snapshot now; it arrives at .../settings-snapshots/latest a moment later. 409 when the agent is not connected.")
+            .Produces(StatusCodes.Status202Accepted).RequireAuthorization(Policies.ServersWrite).WithStandardProblems(404, 409);
+
         api.MapPost("/agents/enroll", EnrollAsync).WithTags("Agents").WithName("EnrollAgent")
             .WithSummary("Called by an agent: spend a one-time enrollment token for a long-lived agent credential.")
             .Produces<EnrollmentResponse>().AllowAnonymous().WithStandardProblems(400);
@@ -50,6 +54,12 @@ internal static class AgentsApi
     {
         var result = await agents.CreateEnrollmentAsync(id, input ?? new CreateEnrollmentInput(), user.ToActor(), ct);
         return result.Succeeded ? TypedResults.Created($"/api/v1/servers/{id}/agent", result.Value) : result.ToProblem();
+    }
+
+    private static async Task<IResult> RequestSnapshotAsync(Guid id, IAgentAdministration agents, CancellationToken ct)
+    {
+        var result = await agents.RequestSnapshotAsync(id, ct);
+        return result.Succeeded ? TypedResults.Accepted($"/api/v1/servers/{id}/settings-snapshots/latest") : result.ToProblem();
     }
 
     private static async Task<IResult> GetStatusAsync(Guid id, IAgentAdministration agents, CancellationToken ct)

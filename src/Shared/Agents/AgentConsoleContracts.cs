@@ -52,6 +52,12 @@ public interface IAgentAdministration
 
     /// <summary>Revokes the server's agent credential and disconnects the agent at once.</summary>
     Task<OperationResult> RevokeAsync(Guid serverId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Asks the server's connected agent to collect and report its settings snapshot now; the snapshot arrives a moment
+    /// later. NotFound when the server or its agent does not exist, Conflict when the agent is not connected.
+    /// </summary>
+    Task<OperationResult> RequestSnapshotAsync(Guid serverId, CancellationToken cancellationToken);
 }
 
 /// <summary>An agent came online or went offline; sent on the status hub to the server's and the fleet's groups as <c>agentPresence</c>.</summary>

@@ -21,6 +21,7 @@ public static class AuditActions
     public const string AgentEnrolled = "agent.enrolled";
     public const string AgentEnrollmentRefused = "agent.enrollment-refused";
     public const string AgentRevoked = "agent.revoked";
+    public const string AgentSnapshotRequested = "agent.snapshot-requested";
     public const string AgentIdentityMismatch = "agent.identity-mismatch";
     public const string JobCreated = "job.created";
     public const string JobStep = "job.step";

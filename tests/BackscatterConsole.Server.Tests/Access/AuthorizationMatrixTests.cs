@@ -57,6 +57,7 @@ public sealed class AuthorizationMatrixTests(AppFactory factory) : IClassFixture
         ["POST /api/v1/servers/{id:guid}/agent-enrollments"] = Writers,
         ["GET /api/v1/servers/{id:guid}/agent"] = Readers,
         ["DELETE /api/v1/servers/{id:guid}/agent"] = Writers,
+        ["POST /api/v1/servers/{id:guid}/agent/snapshot-requests"] = Writers,
         ["POST /api/v1/agents/enroll"] = [Anonymous, .. Everyone],
         ["POST /api/v1/jobs"] = Writers,
         ["GET /api/v1/jobs/{id:guid}"] = Readers,

@@ -44,4 +44,23 @@ public sealed class AgentPagesTests(AppFactory factory) : IClassFixture<AppFacto
         Assert.NotNull(page.QuerySelector("[data-testid=agent-status]"));
         Assert.Null(page.QuerySelector("[data-testid=create-enrollment]"));
     }
+
+    [Fact]
+    public async Task AgentPage_EnrolledAgentNotConnected_CollectNowIsDisabledAndAPostSaysWhy()
+    {
+        using var api = factory.CreateApiClient();
+        var server = await (await api.PostAsJsonAsync("/api/v1/servers", new { name = "agc-" + Guid.NewGuid().ToString("N")[..6], hostname = "mx.example.com", platform = "postfix" })).Content.ReadFromJsonAsync<ServerDto>();
+        var enrollment = await (await api.PostAsJsonAsync($"/api/v1/servers/{server!.Id}/agent-enrollments", new { })).Content.ReadFromJsonAsync<AgentEnrollmentDto>();
+        using var anonymous = factory.CreateClient();
+        (await anonymous.PostAsJsonAsync("/api/v1/agents/enroll", new EnrollmentRequest(enrollment!.Token, "mx.example.com", AgentConnectorKind.Postfix, "1.0.0", "Debian 12"))).EnsureSuccessStatusCode();
+        using var session = await PortalSession.SignInAsync(factory, "admin", AppFactory.AdminPassword);
+
+        var page = await session.GetPageAsync($"/servers/{server.Id}/agent");
+        Assert.True(page.QuerySelector("[data-testid=request-snapshot]")!.HasAttribute("disabled"));
+
+        var posted = await session.SubmitAsync($"/servers/{server.Id}/agent", "request-snapshot", []);
+        Assert.Equal(HttpStatusCode.Redirect, posted.StatusCode);
+        var after = await session.GetPageAsync(posted.Headers.Location!.ToString());
+        Assert.Contains("is not connected", after.QuerySelector("[data-testid=flash]")!.TextContent, StringComparison.Ordinal);
+    }
 }

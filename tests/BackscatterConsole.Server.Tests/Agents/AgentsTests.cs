@@ -156,6 +156,41 @@ public sealed class AgentsTests : IAsyncLifetime
         Assert.Equal(second.AgentId, status!.AgentId);
     }
 
+    [Fact]
+    public async Task SnapshotRequest_ReachesTheConnectedAgent_RefusedWhenOfflineOrNotEnrolled()
+    {
+        var server = await CreateServerAsync();
+        var path = $"/api/v1/servers/{server.Id}/agent/snapshot-requests";
+        var none = await _api.PostAsync(path, null);
+        Assert.Equal(HttpStatusCode.NotFound, none.StatusCode);
+        Assert.Contains("no enrolled agent", (await none.Content.ReadFromJsonAsync<ProblemBody>())!.Detail, StringComparison.Ordinal);
+
+        var enrolled = await EnrollAsync(server.Id);
+        var offline = await _api.PostAsync(path, null);
+        Assert.Equal(HttpStatusCode.Conflict, offline.StatusCode);
+        Assert.Contains("not connected", (await offline.Content.ReadFromJsonAsync<ProblemBody>())!.Detail, StringComparison.Ordinal);
+
+        var requested = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var client = Client(enrolled.Credential);
+        client.On(AgentHub.Agent.RequestSnapshot, (_, _) =>
+        {
+            requested.TrySetResult();
+            return Task.FromResult<object?>(null);
+        });
+        await client.StartAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        await client.WaitForConnectedAsync(timeout.Token);
+
+        var accepted = await _api.PostAsync(path, null);
+
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        Assert.Equal($"/api/v1/servers/{server.Id}/settings-snapshots/latest", accepted.Headers.Location?.ToString());
+        await requested.Task.WaitAsync(timeout.Token);
+        var audit = await _api.GetFromJsonAsync<PagedResult<AuditEntryDto>>($"/api/v1/audit?action={AuditActions.AgentSnapshotRequested}&objectId={server.Id}");
+        Assert.Single(audit!.Items);
+        Assert.Equal(HttpStatusCode.NotFound, (await _api.PostAsync($"/api/v1/servers/{Guid.NewGuid()}/agent/snapshot-requests", null)).StatusCode);
+    }
+
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
     private static EnrollmentRequest Request(string token) => KestrelApp.EnrollmentRequest(token);
