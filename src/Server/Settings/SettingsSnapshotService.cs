@@ -90,6 +90,12 @@ internal sealed class SettingsSnapshotService(AppDbContext db, AuditTrail audit,
             return new(OperationStatus.NotFound, null, $"No server has the id {serverId}.");
         }
 
+        // The hub's JSON does not enforce the contract's non-null members; a malformed report is refused whole.
+        if (AgentReportProblems(snapshot) is { Count: > 0 } problems)
+        {
+            return OperationResult<SettingsSnapshotDto>.From(OperationResult.Invalid(problems));
+        }
+
         // The agent's connector must match the inventory: Postfix values judged by Zimbra rules would be nonsense.
         if (PlatformOf(server.Platform) is not { } platform || platform != snapshot.Platform)
         {
@@ -134,6 +140,45 @@ internal sealed class SettingsSnapshotService(AppDbContext db, AuditTrail audit,
         return record is null
             ? new(OperationStatus.NotFound, null, "This server has no settings snapshot yet; upload one with POST .../settings-snapshots.")
             : OperationResult<SettingsSnapshotDto>.Ok(ToDto(record));
+    }
+
+    /// <summary>What is missing or out of bounds in an agent's snapshot; empty when it is well formed.</summary>
+    internal static Dictionary<string, string[]> AgentReportProblems(SettingsSnapshot snapshot)
+    {
+        const int MaxText = 1024;
+        const int MaxItems = 5000;
+        var problems = new Dictionary<string, string[]>();
+        if (snapshot.Values is null || snapshot.Values.Any(p => p.Key is null || p.Value is null || p.Value.Any(v => v is null)))
+        {
+            problems["values"] = ["Every setting needs a name and a list of values."];
+        }
+
+        if (snapshot.ServiceOverrides is null || snapshot.ServiceOverrides.Any(o => o is null || o.Service is null || o.Type is null || o.Name is null || o.Value is null))
+        {
+            problems["serviceOverrides"] = ["Every master.cf override needs a service, a type, a name and a value."];
+        }
+
+        if (snapshot.ReportedDefaults is { } defaults && (defaults.Count > MaxItems || defaults.Any(p => p.Key is null || p.Value is null || p.Value.Length > MaxText)))
+        {
+            problems["reportedDefaults"] = [$"Reported defaults need a name and a value of at most {MaxText} characters, at most {MaxItems} of them."];
+        }
+
+        if (snapshot.Mailboxes is { } facts)
+        {
+            static bool Text(string? value) => !string.IsNullOrWhiteSpace(value) && value.Length <= MaxText;
+            if (!Text(facts.Source) || facts.DisabledMailboxes is null || facts.DisabledMailboxes.Count > MaxItems
+                || facts.DisabledMailboxes.Any(m => m is null || !Text(m.Mailbox) || !Text(m.Status) || m.Addresses is null || m.Addresses.Count > MaxItems || m.Addresses.Any(a => !Text(a))))
+            {
+                problems["mailboxes.disabledMailboxes"] = [$"Mailbox facts need a source, and every disabled mailbox a name, a status and its addresses (texts of at most {MaxText} characters, at most {MaxItems} items)."];
+            }
+
+            if (facts.Quota is { } quota && (quota.NearOrOver is null || quota.NearOrOver.Count > MaxItems || quota.NearOrOver.Any(q => q is null || !Text(q.Mailbox) || q.QuotaBytes < 0 || q.UsedBytes < 0)))
+            {
+                problems["mailboxes.quota"] = ["Every quota entry needs a mailbox and sizes that are not negative."];
+            }
+        }
+
+        return problems;
     }
 
     /// <summary>

@@ -191,6 +191,29 @@ public sealed class AgentsTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, (await _api.PostAsync($"/api/v1/servers/{Guid.NewGuid()}/agent/snapshot-requests", null)).StatusCode);
     }
 
+    [Fact]
+    public async Task Hub_MalformedMailboxFacts_AreRefusedWholeAndNothingIsStored()
+    {
+        var server = await CreateServerAsync();
+        var enrolled = await EnrollAsync(server.Id);
+        await using var client = Client(enrolled.Credential);
+        await client.StartAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        await client.WaitForConnectedAsync(timeout.Token);
+        var snapshot = Domain.Settings.PostconfParser.ParseSnapshot("soft_bounce = no\n", null, DateTimeOffset.UtcNow).Value with
+        {
+            Source = Shared.Settings.SettingsSources.Agent,
+            Mailboxes = new Shared.Settings.MailboxFacts(DateTimeOffset.UtcNow, "hash:/etc/postfix/disabled", [new Shared.Settings.DisabledMailboxInfo("gone@example.org", "disabled", null!)], false, null),
+        };
+
+        var refused = await Assert.ThrowsAsync<BackscatterConsole.Agent.Transport.HubException>(() =>
+            client.InvokeAsync<object>(AgentHub.Server.ReportSnapshot, [new AgentSnapshotReport(enrolled.AgentId, snapshot, [], null)], timeout.Token));
+
+        Assert.Contains("every disabled mailbox a name, a status and its addresses", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await _api.GetAsync($"/api/v1/servers/{server.Id}/settings-snapshots/latest")).StatusCode);
+        Assert.Equal(HubClientState.Connected, client.State);
+    }
+
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
     private static EnrollmentRequest Request(string token) => KestrelApp.EnrollmentRequest(token);
