@@ -28,6 +28,15 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
     // Linux values (asm-generic/socket.h); used only when OperatingSystem.IsLinux().
     private const int SolSocket = 1;
     private const int SoReusePort = 15;
+
+    /// <summary>
+    /// Whether to send from a second socket (<see cref="OpenSender"/>): Linux only, and only on kernels from 5.10 on. The
+    /// answers reach the connected socket because the kernel looks up the socket bound to the specific local address
+    /// before the wildcard-bound sender and prefers connected sockets in SO_REUSEPORT groups; older kernels had bugs in
+    /// that selection (fixed in 5.3 and again later), and an answer delivered to the sender would be lost and time out.
+    /// </summary>
+    private static readonly bool SeparateSendSocket = OperatingSystem.IsLinux() && Environment.OSVersion.Version >= new Version(5, 10);
+
     private readonly ConcurrentDictionary<IPEndPoint, ConcurrentQueue<PooledSocket>> _udpPool = new();
     private volatile bool _disposed;
     private int _cacheCount;
@@ -565,14 +574,6 @@ public sealed class DnsResolver : IDnsResolver, IDisposable
     /// SO_REUSEPORT is set on the connected socket only after connect() bound it: a socket that asks for an ephemeral port with
     /// the option already set may be given a port that another such socket of the same user holds.
     /// </remarks>
-    /// <summary>
-    /// Whether to send from a second socket (<see cref="OpenSender"/>): Linux only, and only on kernels from 5.10 on. The
-    /// answers reach the connected socket because the kernel looks up the socket bound to the specific local address
-    /// before the wildcard-bound sender and prefers connected sockets in SO_REUSEPORT groups; older kernels had bugs in
-    /// that selection (fixed in 5.3 and again later), and an answer delivered to the sender would be lost and time out.
-    /// </summary>
-    private static readonly bool SeparateSendSocket = OperatingSystem.IsLinux() && Environment.OSVersion.Version >= new Version(5, 10);
-
     private static Socket? OpenSender(Socket connected)
     {
         var local = (IPEndPoint)connected.LocalEndPoint!;
