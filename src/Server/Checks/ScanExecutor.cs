@@ -4,6 +4,7 @@ using BackscatterConsole.Domain.Smtp;
 using BackscatterConsole.Server.Data;
 using BackscatterConsole.Server.Settings;
 using BackscatterConsole.Shared.Checks;
+using BackscatterConsole.Shared.Settings;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -47,13 +48,14 @@ internal sealed class ScanExecutor(
     public async Task<IReadOnlyList<ScanResultDto>> RunAsync(Guid scanId, CancellationToken cancellationToken)
     {
         ManagedServer server;
-        SettingsSnapshotRecord? snapshot;
+        SettingsSnapshot? snapshot;
         await using (var scope = scopes.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
             var scan = await db.Scans.AsNoTracking().Include(s => s.Server!).ThenInclude(s => s.Domains).SingleAsync(s => s.Id == scanId, cancellationToken);
             server = scan.Server!;
-            snapshot = await SettingsSnapshotService.Current(db, server.Id).FirstOrDefaultAsync(cancellationToken);
+            var record = await SettingsSnapshotService.Current(db, server.Id).FirstOrDefaultAsync(cancellationToken);
+            snapshot = record is null ? null : SettingsSnapshotService.ToSnapshot(record);
         }
 
         var steps = Plan(server, snapshot);
@@ -84,7 +86,7 @@ internal sealed class ScanExecutor(
         return all;
     }
 
-    private List<Step> Plan(ManagedServer server, SettingsSnapshotRecord? snapshot)
+    private List<Step> Plan(ManagedServer server, SettingsSnapshot? snapshot)
     {
         var steps = new List<Step> { new("settings rules", CheckSources.Settings, "mta.settings", null, _ => Task.FromResult(SettingsResults(server, snapshot))) };
         if (postureSources.FirstOrDefault() is { } posture)
@@ -158,10 +160,10 @@ internal sealed class ScanExecutor(
     /// Up to <paramref name="limit"/> addresses of disabled mailboxes from the agent's facts, address to mailbox: every
     /// mailbox's primary address first, then aliases, so a long alias list cannot crowd out the other mailboxes.
     /// </summary>
-    private static Dictionary<string, string> DisabledAddresses(SettingsSnapshotRecord? record, int limit)
+    private static Dictionary<string, string> DisabledAddresses(SettingsSnapshot? snapshot, int limit)
     {
         var picked = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        if (record is null || SettingsSnapshotService.ToSnapshot(record).Mailboxes is not { } facts)
+        if (snapshot?.Mailboxes is not { } facts)
         {
             return picked;
         }
@@ -201,14 +203,14 @@ internal sealed class ScanExecutor(
         return [FromCheck(check, CheckSources.Probe, endpoint, [])];
     }
 
-    private IReadOnlyList<ScanResultDto> SettingsResults(ManagedServer server, SettingsSnapshotRecord? record)
+    private IReadOnlyList<ScanResultDto> SettingsResults(ManagedServer server, SettingsSnapshot? snapshot)
     {
         if (SettingsSnapshotService.PlatformOf(server.Platform) is null)
         {
             return [];
         }
 
-        if (record is null)
+        if (snapshot is null)
         {
             return MtaCheckIds
                 .Select(id => MtaCheckCatalog.Result(id, CheckStatus.Unknown, "No settings snapshot yet: paste the server's settings on its Settings page (or upload them with the API).", []))
@@ -216,8 +218,7 @@ internal sealed class ScanExecutor(
                 .ToList();
         }
 
-        var snapshot = SettingsSnapshotService.ToSnapshot(record);
-        var origin = $"snapshot {record.Source} collected {record.CollectedAt:yyyy-MM-dd HH:mm} UTC";
+        var origin = $"snapshot {snapshot.Source} collected {snapshot.CollectedAt:yyyy-MM-dd HH:mm} UTC";
         return MtaRules.Evaluate(snapshot)
             .Select(r => FromCheck(r.Check with { Evidence = [origin, .. r.Check.Evidence] }, CheckSources.Settings, null, r.Commands.Select(c => c.Display).ToList()))
             .ToList();
