@@ -131,8 +131,7 @@ internal sealed class AgentAdministration(
             return new(OperationStatus.NotFound, null, $"No server has the id {serverId}.");
         }
 
-        var agent = await db.Agents.AsNoTracking().Where(a => a.ServerId == serverId && a.RevokedAt == null)
-            .OrderByDescending(a => a.EnrolledAt).FirstOrDefaultAsync(cancellationToken);
+        var agent = await db.Agents.AsNoTracking().CurrentFor(serverId).FirstOrDefaultAsync(cancellationToken);
         if (agent is null)
         {
             return OperationResult<AgentStatusDto>.Ok(new AgentStatusDto(AgentStatusDto.NeverConnected, null, null, null, null, null, null, null));
@@ -176,8 +175,7 @@ internal sealed class AgentAdministration(
             return OperationResult.Fail(OperationStatus.NotFound, $"No server has the id {serverId}.");
         }
 
-        var agent = await db.Agents.AsNoTracking().Where(a => a.ServerId == serverId && a.RevokedAt == null)
-            .OrderByDescending(a => a.EnrolledAt).Select(a => new { a.Id, a.HostName }).FirstOrDefaultAsync(cancellationToken);
+        var agent = await db.Agents.AsNoTracking().CurrentFor(serverId).Select(a => new { a.Id, a.HostName }).FirstOrDefaultAsync(cancellationToken);
         if (agent is null)
         {
             return OperationResult.Fail(OperationStatus.NotFound, $"'{server.Name}' has no enrolled agent: enroll one on its Agent page first.");

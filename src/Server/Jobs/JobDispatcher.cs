@@ -40,8 +40,7 @@ internal sealed class JobDispatcher(AppDbContext db, AgentPresence presence, IHu
 {
     public async Task DispatchPendingAsync(Guid serverId, CancellationToken cancellationToken)
     {
-        var agent = await db.Agents.AsNoTracking().Where(a => a.ServerId == serverId && a.RevokedAt == null)
-            .OrderByDescending(a => a.EnrolledAt).Select(a => new { a.Id }).FirstOrDefaultAsync(cancellationToken);
+        var agent = await db.Agents.AsNoTracking().CurrentFor(serverId).Select(a => new { a.Id }).FirstOrDefaultAsync(cancellationToken);
         if (agent is null || presence.Connection(agent.Id) is not { } connection)
         {
             return;
