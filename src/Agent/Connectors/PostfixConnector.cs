@@ -173,7 +173,7 @@ public sealed class PostfixConnector(PostfixConnectorOptions options, ICommandRu
             if (dump.Succeeded)
             {
                 var mailboxes = MailboxFactsParser.ParsePostfixDisabledTable(dump.StandardOutput);
-                var truncated = mailboxes.Count > options.MailboxLimit || dump.StandardOutput.Contains("[output truncated:", StringComparison.Ordinal);
+                var truncated = mailboxes.Count > options.MailboxLimit || dump.StandardOutputTruncated;
                 snapshot = snapshot with { Mailboxes = new MailboxFacts(DateTimeOffset.UtcNow, table, [.. mailboxes.Take(options.MailboxLimit)], truncated, null) };
             }
             else

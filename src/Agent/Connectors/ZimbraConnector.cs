@@ -218,7 +218,7 @@ public sealed class ZimbraConnector : IMailConnector
             if (usage.Succeeded)
             {
                 quota = MailboxFactsParser.SummarizeQuota(MailboxFactsParser.ParseZimbraQuotaUsage(usage.StandardOutput), _options.QuotaReportPercent, limit);
-                if (usage.StandardOutput.Contains("[output truncated:", StringComparison.Ordinal))
+                if (usage.StandardOutputTruncated)
                 {
                     // A cut list cannot show that nobody is over quota.
                     quota = quota with { Truncated = true };

@@ -28,13 +28,18 @@ public enum CommandOutcome
 /// <param name="StandardOutput">Captured standard output, truncated with a visible marker beyond the cap.</param>
 /// <param name="StandardError">Captured standard error (or the reason it did not run), truncated likewise.</param>
 /// <param name="Duration">Wall-clock time.</param>
+/// <param name="StandardOutputTruncated">
+/// True when <see cref="StandardOutput"/> is not all the program printed (cut at the cap, or reading stopped): a list read
+/// from it is incomplete.
+/// </param>
 public sealed record CommandResult(
     IReadOnlyList<string> Arguments,
     CommandOutcome Outcome,
     int? ExitCode,
     string StandardOutput,
     string StandardError,
-    TimeSpan Duration)
+    TimeSpan Duration,
+    bool StandardOutputTruncated = false)
 {
     /// <summary>True when the process exited with code 0.</summary>
     public bool Succeeded => Outcome == CommandOutcome.Exited && ExitCode == 0;

@@ -92,22 +92,22 @@ public sealed class ProcessRunner(int outputLimitCharacters = ProcessRunner.Defa
         // A daemon started by the command (an MTA restart) can inherit the pipes and keep them open for ever, so reading
         // stops a short while after the process itself has gone.
         var output = await FinishCaptureAsync(stdout).ConfigureAwait(false);
-        var error = await FinishCaptureAsync(stderr).ConfigureAwait(false);
+        var (error, _) = await FinishCaptureAsync(stderr).ConfigureAwait(false);
         if (outcomeOfWait == CommandOutcome.TimedOut)
         {
             error += (error.Length == 0 || error.EndsWith('\n') ? string.Empty : "\n") + $"Timed out after {timeout.TotalSeconds:0.###} s; the process tree was killed.";
-            return new CommandResult(arguments, CommandOutcome.TimedOut, null, output, error, stopwatch.Elapsed);
+            return new CommandResult(arguments, CommandOutcome.TimedOut, null, output.Text, error, stopwatch.Elapsed, output.Truncated);
         }
 
-        return new CommandResult(arguments, CommandOutcome.Exited, process.ExitCode, output, error, stopwatch.Elapsed);
+        return new CommandResult(arguments, CommandOutcome.Exited, process.ExitCode, output.Text, error, stopwatch.Elapsed, output.Truncated);
     }
 
-    private static async Task<string> FinishCaptureAsync(Task<string> capture)
+    private static async Task<(string Text, bool Truncated)> FinishCaptureAsync(Task<(string Text, bool Truncated)> capture)
     {
         var finished = await Task.WhenAny(capture, Task.Delay(PipeGracePeriod)).ConfigureAwait(false);
         return finished == capture
             ? await capture.ConfigureAwait(false)
-            : "[stopped reading: a process started by this command still holds the output open]\n";
+            : ("[stopped reading: a process started by this command still holds the output open]\n", true);
     }
 
     private static void KillTree(Process process)
@@ -122,7 +122,7 @@ public sealed class ProcessRunner(int outputLimitCharacters = ProcessRunner.Defa
         }
     }
 
-    private static async Task<string> CaptureAsync(StreamReader reader, int limit)
+    private static async Task<(string Text, bool Truncated)> CaptureAsync(StreamReader reader, int limit)
     {
         var kept = new StringBuilder();
         var dropped = 0L;
@@ -144,7 +144,7 @@ public sealed class ProcessRunner(int outputLimitCharacters = ProcessRunner.Defa
             kept.Append(OutputText.TruncationMarker(dropped));
         }
 
-        return kept.ToString();
+        return (kept.ToString(), dropped > 0);
     }
 }
 

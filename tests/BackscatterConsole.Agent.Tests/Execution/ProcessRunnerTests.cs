@@ -66,6 +66,8 @@ public sealed class ProcessRunnerTests
         Assert.True(result.Succeeded);
         Assert.StartsWith(new string('x', 1000), result.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("[output truncated: 49000 more characters not kept]", result.StandardOutput, StringComparison.Ordinal);
+        Assert.True(result.StandardOutputTruncated);
+        Assert.False((await new ProcessRunner(outputLimitCharacters: 1000).RunAsync(["/bin/echo", "short"], Timeout, CancellationToken.None)).StandardOutputTruncated);
     }
 
     [Fact]
