@@ -27,6 +27,7 @@ internal static class ApiExtensions
             options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
             options.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
             options.SerializerOptions.AllowTrailingCommas = false;
+            StrictJson.Apply(options.SerializerOptions);
         });
 
         // Bad JSON and wrong parameter types throw, so the exception handler answers with problem details
@@ -121,16 +122,24 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogg
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         ProblemDetails problem;
-        if (exception is BadHttpRequestException bad)
+        if (exception is BadHttpRequestException { StatusCode: StatusCodes.Status400BadRequest, InnerException: JsonException json })
         {
-            var detail = bad.InnerException is JsonException json
-                ? $"The request body is not valid JSON for this endpoint: {json.Message}"
-                : bad.Message;
+            // Keyed by the field path like every other validation error, so a client shows it next to the field.
+            var field = StrictJson.FieldPath(json);
+            problem = new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [StrictJson.Describe(json)] })
+            {
+                Status = StatusCodes.Status400BadRequest,
+                Title = "The request body is not valid JSON for this endpoint.",
+                Detail = $"{field}: {StrictJson.Describe(json)}",
+            };
+        }
+        else if (exception is BadHttpRequestException bad)
+        {
             problem = new ProblemDetails
             {
                 Status = bad.StatusCode,
                 Title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request body too large" : "Bad request",
-                Detail = detail,
+                Detail = bad.Message,
             };
         }
         else if (StorageFailures.IsStorageUnavailable(exception, out var reason))
