@@ -4,6 +4,7 @@ using BackscatterConsole.Shared.Audit;
 using BackscatterConsole.Shared.Common;
 using BackscatterConsole.Shared.Tokens;
 using Microsoft.EntityFrameworkCore;
+using BackscatterConsole.Domain.Text;
 
 namespace BackscatterConsole.Server.Access;
 
@@ -42,6 +43,10 @@ internal sealed class ApiTokenService(AppDbContext db, AuditTrail audit, TimePro
         if (name.Length is 0 or > 100)
         {
             errors["name"] = ["Name is required (at most 100 characters)."];
+        }
+        else
+        {
+            TextRules.AddControlCharacterError(errors, "name", name, "The token name");
         }
 
         var expiresAt = input.ExpiresAt?.ToUniversalTime();

@@ -8,6 +8,7 @@ using BackscatterConsole.Shared.Tokens;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using BackscatterConsole.Domain.Text;
 
 namespace BackscatterConsole.Server.Agents;
 
@@ -73,6 +74,11 @@ internal sealed class AgentAdministration(
         {
             errors["agentVersion"] = ["The agent version is required (at most 50 characters)."];
         }
+
+        TextRules.AddControlCharacterError(errors, "token", request.Token, "The enrollment token");
+        TextRules.AddControlCharacterError(errors, "hostName", request.HostName, "The host name");
+        TextRules.AddControlCharacterError(errors, "agentVersion", request.AgentVersion, "The agent version");
+        TextRules.AddControlCharacterError(errors, "operatingSystem", request.OperatingSystem, "The operating system");
 
         if (errors.Count > 0)
         {

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using BackscatterConsole.Domain.Text;
 
 namespace BackscatterConsole.Server.Agents;
 
@@ -69,6 +70,11 @@ internal sealed class AgentsHub(
             await audit.RecordAsync(new AuditEvent(AuditActions.AgentIdentityMismatch, "agent", agentId.ToString(), Detail: $"Agent {agentId} claimed to be agent {hello.AgentId}; disconnected.", ActorName: Context.User?.Identity?.Name), Context.ConnectionAborted);
             Context.Abort();
             throw new HubException("The agent id does not match the credential.");
+        }
+
+        if ((TextRules.ControlCharacterError(hello.AgentVersion, "agentVersion") ?? TextRules.ControlCharacterError(hello.HostName, "hostName")) is { } textError)
+        {
+            throw new HubException(textError);
         }
 
         var now = clock.GetUtcNow().UtcDateTime;

@@ -79,6 +79,11 @@ internal static class AuditApi
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["format"] = [$"'{format}' is not an export format: use csv or json."] });
         }
 
+        if (AuditReader.Validate(query) is { Count: > 0 } errors)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
         var response = context.Response;
         var stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
         response.ContentType = json ? "application/json; charset=utf-8" : "text/csv; charset=utf-8";

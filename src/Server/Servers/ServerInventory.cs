@@ -5,6 +5,7 @@ using BackscatterConsole.Shared.Audit;
 using BackscatterConsole.Shared.Common;
 using BackscatterConsole.Shared.Servers;
 using Microsoft.EntityFrameworkCore;
+using BackscatterConsole.Domain.Text;
 
 namespace BackscatterConsole.Server.Servers;
 
@@ -36,6 +37,10 @@ internal sealed class ServerInventory(AppDbContext db, AuditTrail audit, TimePro
         {
             errors["platform"] = [$"'{query.Platform}' is not a known platform: use one of {string.Join(", ", MailPlatforms.All)}."];
         }
+
+        // Searched text reaches the database; PostgreSQL refuses NUL in a query parameter outright.
+        TextRules.AddControlCharacterError(errors, "q", query.Q, "The search text");
+        TextRules.AddControlCharacterError(errors, "tag", query.Tag, "The tag");
 
         if (errors.Count > 0)
         {
