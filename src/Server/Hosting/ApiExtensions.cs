@@ -36,6 +36,16 @@ internal static class ApiExtensions
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();
         builder.Services.AddOpenApi("v1", options =>
         {
+            // Endpoints open to anyone (agent enrollment) say so, instead of inheriting the document's bearer requirement.
+            options.AddOperationTransformer((operation, context, _) =>
+            {
+                if (context.Description.ActionDescriptor.EndpointMetadata.OfType<Microsoft.AspNetCore.Authorization.IAllowAnonymous>().Any())
+                {
+                    operation.Security = [];
+                }
+
+                return Task.CompletedTask;
+            });
             options.AddDocumentTransformer((document, _, _) =>
             {
                 document.Info = new OpenApiInfo
@@ -96,10 +106,25 @@ internal static class ApiExtensions
     public static ProblemHttpResult Problem(int status, string title, string? detail) =>
         TypedResults.Problem(detail: detail, statusCode: status, title: title);
 
-    /// <summary>Documents the problem responses every API endpoint can give.</summary>
+    /// <summary>
+    /// Documents the problem responses every API endpoint can give: 401 and 403, the given statuses, and 413 wherever a
+    /// body is read (the body limit in front of every API endpoint answers it).
+    /// </summary>
     public static RouteHandlerBuilder WithStandardProblems(this RouteHandlerBuilder builder, params int[] statuses)
     {
         builder.ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+        if (!statuses.Contains(StatusCodes.Status413PayloadTooLarge))
+        {
+            // The body parameter's metadata is inferred before conventions run, so it is visible here.
+            builder.Add(endpoint =>
+            {
+                if (endpoint.Metadata.OfType<Microsoft.AspNetCore.Http.Metadata.IAcceptsMetadata>().Any())
+                {
+                    endpoint.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status413PayloadTooLarge, typeof(ProblemDetails), ["application/problem+json"]));
+                }
+            });
+        }
+
         foreach (var status in statuses)
         {
             if (status == StatusCodes.Status400BadRequest)
