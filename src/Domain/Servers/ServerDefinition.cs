@@ -1,7 +1,7 @@
 using BackscatterConsole.Domain.Names;
 using BackscatterConsole.Domain.Smtp;
-using BackscatterConsole.Shared.Servers;
 using BackscatterConsole.Domain.Text;
+using BackscatterConsole.Shared.Servers;
 
 namespace BackscatterConsole.Domain.Servers;
 

@@ -1,10 +1,10 @@
+using BackscatterConsole.Domain.Text;
 using BackscatterConsole.Server.Audit;
 using BackscatterConsole.Server.Data;
 using BackscatterConsole.Shared.Audit;
 using BackscatterConsole.Shared.Common;
 using BackscatterConsole.Shared.Tokens;
 using Microsoft.EntityFrameworkCore;
-using BackscatterConsole.Domain.Text;
 
 namespace BackscatterConsole.Server.Access;
 

@@ -1,3 +1,4 @@
+using BackscatterConsole.Domain.Text;
 using BackscatterConsole.Server.Audit;
 using BackscatterConsole.Server.Data;
 using BackscatterConsole.Shared.Audit;
@@ -5,7 +6,6 @@ using BackscatterConsole.Shared.Common;
 using BackscatterConsole.Shared.Users;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
-using BackscatterConsole.Domain.Text;
 
 namespace BackscatterConsole.Server.Access;
 

@@ -1,3 +1,4 @@
+using BackscatterConsole.Domain.Text;
 using BackscatterConsole.Server.Access;
 using BackscatterConsole.Server.Audit;
 using BackscatterConsole.Server.Data;
@@ -8,7 +9,6 @@ using BackscatterConsole.Shared.Tokens;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using BackscatterConsole.Domain.Text;
 
 namespace BackscatterConsole.Server.Agents;
 

@@ -1,10 +1,10 @@
 using System.Runtime.CompilerServices;
 using BackscatterConsole.Domain.Audit;
+using BackscatterConsole.Domain.Text;
 using BackscatterConsole.Server.Data;
 using BackscatterConsole.Shared.Audit;
 using BackscatterConsole.Shared.Common;
 using Microsoft.EntityFrameworkCore;
-using BackscatterConsole.Domain.Text;
 
 namespace BackscatterConsole.Server.Audit;
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using BackscatterConsole.Domain.Text;
 using BackscatterConsole.Server.Audit;
 using BackscatterConsole.Server.Data;
 using BackscatterConsole.Server.Jobs;
@@ -8,7 +9,6 @@ using BackscatterConsole.Shared.Common;
 using BackscatterConsole.Shared.Jobs;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using BackscatterConsole.Domain.Text;
 
 namespace BackscatterConsole.Server.ChangeRequests;
 

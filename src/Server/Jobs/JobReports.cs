@@ -1,4 +1,5 @@
 using System.Text.Json;
+using BackscatterConsole.Domain.Text;
 using BackscatterConsole.Server.Agents;
 using BackscatterConsole.Server.Audit;
 using BackscatterConsole.Server.Data;
@@ -9,7 +10,6 @@ using BackscatterConsole.Shared.Jobs;
 using BackscatterConsole.Shared.Settings;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.EntityFrameworkCore;
-using BackscatterConsole.Domain.Text;
 
 namespace BackscatterConsole.Server.Jobs;
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using BackscatterConsole.Domain.Settings;
+using BackscatterConsole.Domain.Text;
 using BackscatterConsole.Server.Audit;
 using BackscatterConsole.Server.Data;
 using BackscatterConsole.Shared.Audit;
@@ -7,7 +8,6 @@ using BackscatterConsole.Shared.Common;
 using BackscatterConsole.Shared.Servers;
 using BackscatterConsole.Shared.Settings;
 using Microsoft.EntityFrameworkCore;
-using BackscatterConsole.Domain.Text;
 
 namespace BackscatterConsole.Server.Settings;
 
