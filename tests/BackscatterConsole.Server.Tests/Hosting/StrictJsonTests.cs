@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -7,6 +8,8 @@ using BackscatterConsole.Server.Data;
 using BackscatterConsole.Server.Tests.Infrastructure;
 using BackscatterConsole.Shared.Agents;
 using BackscatterConsole.Shared.Servers;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Protocol;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -102,10 +105,35 @@ public sealed class StrictJsonTests(AppFactory factory) : IClassFixture<AppFacto
         Assert.Equal("6.6.6", await AgentVersionAsync(enrolled.AgentId));
     }
 
+    [Fact]
+    public void HubProtocols_BothHubs_ShareOneStrictJsonProtocol()
+    {
+        // Hubs pick their protocol by name from one registration, so the status hub reads arguments exactly as the
+        // agents hub does (its methods take ids only, so no object of its own could carry a duplicate).
+        var protocol = Assert.Single(factory.Services.GetServices<IHubProtocol>());
+        Assert.Equal("json", protocol.Name);
+
+        var frame = new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes("""{"type":1,"invocationId":"1","target":"Probe","arguments":[{"name":"a","name":"b"}]}""" + "\u001e"));
+        Assert.True(protocol.TryParseMessage(ref frame, new ObjectBinder(), out var message));
+
+        var failure = Assert.IsType<InvocationBindingFailureMessage>(message);
+        var refusal = Assert.IsType<HubException>(failure.BindingFailure.SourceException);
+        Assert.Contains("'name' appears more than once", refusal.Message, StringComparison.Ordinal);
+    }
+
     private async Task<string> AgentVersionAsync(Guid agentId)
     {
         await using var scope = factory.Services.CreateAsyncScope();
         return await scope.ServiceProvider.GetRequiredService<AppDbContext>().Agents.Where(a => a.Id == agentId).Select(a => a.Version).SingleAsync();
+    }
+
+    private sealed class ObjectBinder : IInvocationBinder
+    {
+        public IReadOnlyList<Type> GetParameterTypes(string methodName) => [typeof(ServerInput)];
+
+        public Type GetReturnType(string invocationId) => typeof(object);
+
+        public Type GetStreamItemType(string streamId) => typeof(object);
     }
 
     private async Task<string> CountRowsAsync()

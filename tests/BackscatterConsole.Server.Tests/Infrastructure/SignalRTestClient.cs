@@ -118,7 +118,7 @@ public sealed class SignalRTestClient : IAsyncDisposable
                 await _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5));
             }
         }
-        catch (Exception ex) when (ex is WebSocketException or TimeoutException or OperationCanceledException or IOException)
+        catch (Exception ex) when (ex is WebSocketException or TimeoutException or OperationCanceledException or IOException or ObjectDisposedException)
         {
             // The server may already have gone away.
         }
@@ -127,7 +127,7 @@ public sealed class SignalRTestClient : IAsyncDisposable
         {
             await _receiveLoop.WaitAsync(TimeSpan.FromSeconds(5));
         }
-        catch (Exception ex) when (ex is WebSocketException or TimeoutException or OperationCanceledException or IOException)
+        catch (Exception ex) when (ex is WebSocketException or TimeoutException or OperationCanceledException or IOException or ObjectDisposedException)
         {
         }
 
