@@ -1,4 +1,5 @@
 using BackscatterConsole.Domain.Servers;
+using BackscatterConsole.Domain.Text;
 using BackscatterConsole.Server.Audit;
 using BackscatterConsole.Server.Data;
 using BackscatterConsole.Shared.Audit;
@@ -36,6 +37,10 @@ internal sealed class ServerInventory(AppDbContext db, AuditTrail audit, TimePro
         {
             errors["platform"] = [$"'{query.Platform}' is not a known platform: use one of {string.Join(", ", MailPlatforms.All)}."];
         }
+
+        // Searched text reaches the database; PostgreSQL refuses NUL in a query parameter outright.
+        TextRules.AddControlCharacterError(errors, "q", query.Q, "The search text");
+        TextRules.AddControlCharacterError(errors, "tag", query.Tag, "The tag");
 
         if (errors.Count > 0)
         {
