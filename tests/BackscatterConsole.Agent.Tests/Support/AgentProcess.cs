@@ -111,6 +111,9 @@ public sealed class AgentProcess : IDisposable
         await _process.WaitForExitAsync(limit.Token);
     }
 
+    /// <summary>Waits for the process to exit by itself.</summary>
+    public Task WaitForExitAsync(CancellationToken cancellationToken) => _process.WaitForExitAsync(cancellationToken);
+
     /// <summary>The exit code; only valid after the process exited.</summary>
     public int ExitCode => _process.ExitCode;
 
