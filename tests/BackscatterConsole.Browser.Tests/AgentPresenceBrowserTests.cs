@@ -21,11 +21,10 @@ public sealed class AgentPresenceBrowserTests(PortalFixture portal) : IClassFixt
         Assert.Equal(AgentStatusDto.NeverConnected, await page.GetAttributeAsync("[data-testid=agent-status]", "data-status"));
         await page.EvaluateAsync("() => { window.sameDocument = true; }");
 
-        await using var agent = new HubClient(new HubClientOptions
-        {
-            HubUrl = new Uri(portal.BaseAddress, AgentHub.Path),
-            AccessTokenProvider = _ => ValueTask.FromResult<string?>(enrolled.Credential),
-        });
+        await using var agent = new AgentHubConnection(
+            new Uri(portal.BaseAddress, AgentHub.Path),
+            () => Task.FromResult<string?>(enrolled.Credential),
+            new ReconnectBackoff(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1)));
         await agent.StartAsync();
 
         await page.WaitForSelectorAsync($"[data-testid=agent-status][data-status='{AgentStatusDto.Online}']");

@@ -5,6 +5,7 @@ using BackscatterConsole.Shared.Agents;
 using BackscatterConsole.Shared.Jobs;
 using BackscatterConsole.Shared.Servers;
 using BackscatterConsole.Shared.Settings;
+using Microsoft.AspNetCore.SignalR.Client;
 
 namespace BackscatterConsole.Browser.Tests;
 
@@ -27,31 +28,29 @@ public sealed class JobLiveBrowserTests(PortalFixture portal) : IClassFixture<Po
         await page.EvaluateAsync("() => { window.sameDocument = true; }");
 
         // A scripted agent: slow enough that each step is seen on its own, then the fresh snapshot for verification.
-        await using var agent = new HubClient(new HubClientOptions
-        {
-            HubUrl = new Uri(portal.BaseAddress, AgentHub.Path),
-            AccessTokenProvider = _ => ValueTask.FromResult<string?>(enrolled.Credential),
-        });
-        agent.On<JobDispatch>(AgentHub.Agent.DispatchJob, async (dispatch, ct) =>
+        await using var agent = new AgentHubConnection(
+            new Uri(portal.BaseAddress, AgentHub.Path),
+            () => Task.FromResult<string?>(enrolled.Credential),
+            new ReconnectBackoff(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1)));
+        agent.Connection.On<JobDispatch>(AgentHub.Agent.DispatchJob, async dispatch =>
         {
             string[] steps = ["plan", "apply", "reload", "verify"];
             for (var i = 0; i < steps.Length; i++)
             {
                 var start = DateTimeOffset.UtcNow;
-                await agent.SendAsync(AgentHub.Server.ReportJobStep, [new JobStepEvent(dispatch.JobId, i + 1, steps[i], JobStepState.Running, start, null, string.Empty, null)], ct);
-                await Task.Delay(300, ct);
-                await agent.SendAsync(AgentHub.Server.ReportJobStep, [new JobStepEvent(dispatch.JobId, i + 1, steps[i], JobStepState.Succeeded, start, DateTimeOffset.UtcNow, "ok", 0)], ct);
+                await agent.Hub.ReportJobStep(new JobStepEvent(dispatch.JobId, i + 1, steps[i], JobStepState.Running, start, null, string.Empty, null));
+                await Task.Delay(300);
+                await agent.Hub.ReportJobStep(new JobStepEvent(dispatch.JobId, i + 1, steps[i], JobStepState.Succeeded, start, DateTimeOffset.UtcNow, "ok", 0));
             }
 
-            await agent.SendAsync(AgentHub.Server.ReportJobCompleted, [new JobCompletion(dispatch.JobId, AgentJobState.Succeeded, [new SettingDiff("soft_bounce", SettingOperation.Set, "no", ["yes"], ["no"], false)], null, DateTimeOffset.UtcNow)], ct);
+            await agent.Hub.ReportJobCompleted(new JobCompletion(dispatch.JobId, AgentJobState.Succeeded, [new SettingDiff("soft_bounce", SettingOperation.Set, "no", ["yes"], ["no"], false)], null, DateTimeOffset.UtcNow));
         });
-        agent.On(AgentHub.Agent.RequestSnapshot, async (_, ct) =>
+        agent.Connection.On(AgentHub.Agent.RequestSnapshot, async () =>
         {
             var snapshot = PostconfParser.ParseSnapshot("soft_bounce = no\n", null, DateTimeOffset.UtcNow).Value with { Source = SettingsSources.Agent };
-            await agent.SendAsync(AgentHub.Server.ReportSnapshot, [new AgentSnapshotReport(enrolled.AgentId, snapshot, [], null)], ct);
-            return null;
+            await agent.Hub.ReportSnapshot(new AgentSnapshotReport(enrolled.AgentId, snapshot, [], null));
         });
-        agent.Connected += async ct => await agent.InvokeAsync<AgentWelcome>(AgentHub.Server.Hello, [new AgentHello(enrolled.AgentId, "test", AgentConnectorKind.Postfix, "mx.example.com", [])], ct);
+        agent.Connected += async _ => await agent.Hub.Hello(new AgentHello(enrolled.AgentId, "test", AgentConnectorKind.Postfix, "mx.example.com", []));
         await agent.StartAsync();
 
         await page.WaitForSelectorAsync("[data-testid=job-steps] [data-step='plan']");

@@ -36,7 +36,7 @@ internal sealed class AgentsHub(
     Jobs.JobDispatcher dispatcher,
     AgentPresenceEvents presenceEvents,
     IOptions<AgentOptions> options,
-    TimeProvider clock) : Hub
+    TimeProvider clock) : Hub<IAgentClient>, IAgentHub
 {
     public override async Task OnConnectedAsync()
     {
