@@ -26,13 +26,16 @@ public sealed class KnotFixture : IAsyncLifetime
     public TestZones Zones { get; } = new();
 
     /// <summary>A resolver aimed at this server only.</summary>
-    public DnsResolver CreateResolver(bool cache = true) => new(new DnsResolverOptions
+    public DnsResolver CreateResolver(bool cache = true) => new(ResolverOptions(cache));
+
+    /// <summary>Options that aim a resolver at this server only.</summary>
+    public DnsResolverOptions ResolverOptions(bool cache = true) => new()
     {
         Servers = [Endpoint],
         Timeout = TimeSpan.FromSeconds(2),
         Attempts = 2,
         CacheEnabled = cache,
-    });
+    };
 
     public async Task InitializeAsync()
     {
