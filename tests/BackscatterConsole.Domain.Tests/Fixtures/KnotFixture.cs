@@ -26,16 +26,13 @@ public sealed class KnotFixture : IAsyncLifetime
     public TestZones Zones { get; } = new();
 
     /// <summary>A resolver aimed at this server only.</summary>
-    public DnsResolver CreateResolver(bool cache = true) => new(ResolverOptions(cache));
-
-    /// <summary>Options that aim a resolver at this server only.</summary>
-    public DnsResolverOptions ResolverOptions(bool cache = true) => new()
+    public DnsResolver CreateResolver(bool cache = true) => new(new DnsResolverOptions
     {
         Servers = [Endpoint],
         Timeout = TimeSpan.FromSeconds(2),
         Attempts = 2,
         CacheEnabled = cache,
-    };
+    });
 
     public async Task InitializeAsync()
     {
