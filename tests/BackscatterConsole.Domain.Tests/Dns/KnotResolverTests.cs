@@ -6,6 +6,10 @@ using BackscatterConsole.Domain.Tests.Fixtures;
 
 namespace BackscatterConsole.Domain.Tests.Dns;
 
+/// <summary>
+/// The resolver against a real authoritative server (knotd): TCP when the UDP answer is truncated, CNAME chains across zones,
+/// TXT strings joined, NXDOMAIN, NODATA and REFUSED told apart.
+/// </summary>
 [Collection(KnotCollection.Name)]
 public sealed class KnotResolverTests(KnotFixture knot)
 {

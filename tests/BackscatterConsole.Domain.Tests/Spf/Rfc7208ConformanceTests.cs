@@ -16,7 +16,7 @@ public sealed class Rfc7208ConformanceTests
 {
     public const string SuitePath = "/usr/share/doc/python3-spf/rfc7208-tests.yml.gz";
 
-    private static readonly Lazy<Dictionary<string, SuiteCase>> Cases = new(Load);
+    internal static readonly Lazy<Dictionary<string, SuiteCase>> Cases = new(Load);
 
     public static TheoryData<string> CaseIds()
     {
@@ -164,5 +164,5 @@ public sealed class Rfc7208ConformanceTests
         return zone;
     }
 
-    private sealed record SuiteCase(string Host, string MailFrom, string Helo, IReadOnlySet<string> Results, string? Explanation, InMemoryDnsResolver Zone);
+    internal sealed record SuiteCase(string Host, string MailFrom, string Helo, IReadOnlySet<string> Results, string? Explanation, InMemoryDnsResolver Zone);
 }
