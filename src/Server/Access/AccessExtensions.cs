@@ -1,4 +1,5 @@
 using BackscatterConsole.Server.Data;
+using BackscatterConsole.Shared.Common;
 using BackscatterConsole.Shared.Tokens;
 using BackscatterConsole.Shared.Users;
 using Microsoft.AspNetCore.Authentication;
@@ -15,6 +16,7 @@ internal static class AccessExtensions
     {
         var services = builder.Services;
         services.AddHttpContextAccessor();
+        services.AddScoped<IOperationActor, OperationActor>();
         services.AddSingleton(TimeProvider.System);
 
         services.AddAuthentication(options =>

@@ -1,3 +1,4 @@
+using BackscatterConsole.Server.Live;
 using BackscatterConsole.Server.Audit;
 using BackscatterConsole.Server.Data;
 using BackscatterConsole.Shared.Agents;
@@ -33,7 +34,7 @@ internal sealed class AgentsHub(
     AuditTrail audit,
     Jobs.JobReports jobs,
     Jobs.JobDispatcher dispatcher,
-    AgentPresenceEvents presenceEvents,
+    ILiveNotifier presenceEvents,
     IOptions<AgentOptions> options,
     TimeProvider clock) : Hub
 {

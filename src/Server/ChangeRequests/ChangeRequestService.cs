@@ -1,3 +1,4 @@
+using BackscatterConsole.Server.Live;
 using System.Text.Json;
 using BackscatterConsole.Server.Audit;
 using BackscatterConsole.Server.Data;
@@ -24,7 +25,7 @@ internal sealed class ChangeRequestService(
     AppDbContext db,
     JobService jobs,
     AuditTrail audit,
-    IChangeRequestEvents events,
+    ILiveNotifier events,
     IOptions<ChangeRequestOptions> options,
     TimeProvider clock) : IChangeRequestService
 {
@@ -340,7 +341,7 @@ internal sealed class ChangeRequestService(
             return;
         }
 
-        await events.UpdatedAsync(new ChangeRequestUpdatedEvent(request.Id, request.Title, request.State, request.AuthorName));
+        await events.PublishAsync(new ChangeRequestUpdatedEvent(request.Id, request.Title, request.State, request.AuthorName));
     }
 
     private async Task<OperationResult<ChangeRequestDto>> TransitionAsync(
@@ -385,7 +386,7 @@ internal sealed class ChangeRequestService(
             return new(OperationStatus.Conflict, null, "The request changed at the same moment (another approval, edit or apply); reload it and try again.");
         }
 
-        await events.UpdatedAsync(new ChangeRequestUpdatedEvent(request.Id, request.Title, request.State, request.AuthorName));
+        await events.PublishAsync(new ChangeRequestUpdatedEvent(request.Id, request.Title, request.State, request.AuthorName));
         return OperationResult<ChangeRequestDto>.Ok((await GetAsync(request.Id, cancellationToken))!);
     }
 

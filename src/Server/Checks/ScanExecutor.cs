@@ -1,3 +1,4 @@
+using BackscatterConsole.Server.Live;
 using BackscatterConsole.Domain.Checklist;
 using BackscatterConsole.Domain.Settings;
 using BackscatterConsole.Domain.Smtp;
@@ -23,7 +24,7 @@ internal interface IDomainPostureSource
 /// </summary>
 internal sealed class ScanExecutor(
     IServiceScopeFactory scopes,
-    IScanEvents events,
+    ILiveNotifier events,
     ISmtpProbe probe,
     IEnumerable<IDomainPostureSource> postureSources,
     IOptions<ProbeSettings> probeSettings,
@@ -60,7 +61,7 @@ internal sealed class ScanExecutor(
 
         var steps = Plan(server, snapshot);
         var all = new List<ScanResultDto>();
-        await events.ProgressAsync(new ScanProgressEvent(scanId, server.Id, ScanStatuses.Running, 0, null));
+        await events.PublishAsync(new ScanProgressEvent(scanId, server.Id, ScanStatuses.Running, 0, null));
         for (var i = 0; i < steps.Count; i++)
         {
             IReadOnlyList<ScanResultDto> results;
@@ -79,7 +80,7 @@ internal sealed class ScanExecutor(
             all.AddRange(results);
             foreach (var result in results)
             {
-                await events.ProgressAsync(new ScanProgressEvent(scanId, server.Id, ScanStatuses.Running, progress, result));
+                await events.PublishAsync(new ScanProgressEvent(scanId, server.Id, ScanStatuses.Running, progress, result));
             }
         }
 

@@ -1,6 +1,7 @@
 using BackscatterConsole.Domain.Checklist;
 using BackscatterConsole.Server.Data;
 using BackscatterConsole.Shared.Checks;
+using BackscatterConsole.Shared.Servers;
 
 namespace BackscatterConsole.Server.Checks;
 
@@ -74,6 +75,16 @@ internal static class ScanMapping
             .ThenBy(r => r.Source == CheckSources.Probe ? 0 : 1)
             .ThenBy(r => r.Id, StringComparer.Ordinal)
             .FirstOrDefault();
+
+    /// <summary>The inventory's status of a server whose latest scan's worst finding is <paramref name="worst"/>: nothing found is a pass.</summary>
+    public static string WorstStatus(ScanResultDto? worst) => worst?.Status switch
+    {
+        CheckStatus.Fail => ServerStatusFilter.Fail,
+        CheckStatus.Warn => ServerStatusFilter.Warn,
+        CheckStatus.Error => ServerStatusFilter.Error,
+        CheckStatus.Unknown => ServerStatusFilter.Unknown,
+        _ => ServerStatusFilter.Pass,
+    };
 
     /// <summary>Lines that appeared, disappeared or changed status between two result sets (keyed by id, source and subject).</summary>
     public static IReadOnlyList<CheckChangeDto> Changes(IReadOnlyList<ScanResultDto> before, IReadOnlyList<ScanResultDto> after)

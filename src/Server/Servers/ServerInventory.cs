@@ -23,18 +23,31 @@ internal sealed class ServerInventory(AppDbContext db, AuditTrail audit, TimePro
             errors["pageSize"] = [$"Page size must be between 1 and {ServerQuery.MaxPageSize}."];
         }
 
-        var sort = string.IsNullOrWhiteSpace(query.Sort) ? "name" : query.Sort.Trim();
-        var descending = sort.StartsWith('-');
-        var sortKey = sort.TrimStart('-');
-        if (!ServerQuery.SortKeys.Contains(sortKey))
-        {
-            errors["sort"] = [$"'{sort}' is not a sort key: use {string.Join(", ", ServerQuery.SortKeys)}, with '-' in front for descending."];
-        }
-
+        var sorts = ParseSort(query.Sort, errors);
         var platform = query.Platform?.Trim().ToLowerInvariant();
         if (!string.IsNullOrEmpty(platform) && !MailPlatforms.All.Contains(platform))
         {
             errors["platform"] = [$"'{query.Platform}' is not a known platform: use one of {string.Join(", ", MailPlatforms.All)}."];
+        }
+
+        var status = query.Status?.Trim().ToLowerInvariant();
+        if (!string.IsNullOrEmpty(status) && !ServerStatusFilter.All.Contains(status))
+        {
+            errors["status"] = [$"'{query.Status}' is not a status: use one of {string.Join(", ", ServerStatusFilter.All)}."];
+        }
+
+        if (query.MinRisk is < 0 or > 100)
+        {
+            errors["minRisk"] = ["The lowest risk must be between 0 and 100."];
+        }
+
+        if (query.MaxRisk is < 0 or > 100)
+        {
+            errors["maxRisk"] = ["The highest risk must be between 0 and 100."];
+        }
+        else if (query.MinRisk is { } min && query.MaxRisk is { } max && min > max)
+        {
+            errors["maxRisk"] = [$"The highest risk ({max}) is below the lowest ({min})."];
         }
 
         if (errors.Count > 0)
@@ -65,18 +78,25 @@ internal sealed class ServerInventory(AppDbContext db, AuditTrail audit, TimePro
             servers = servers.Where(s => tagged.Contains(s.Id));
         }
 
-        var total = await servers.CountAsync(cancellationToken);
-        servers = (sortKey, descending) switch
+        if (query.MinRisk is { } minRisk)
         {
-            ("hostname", false) => servers.OrderBy(s => s.Hostname).ThenBy(s => s.NormalizedName),
-            ("hostname", true) => servers.OrderByDescending(s => s.Hostname).ThenBy(s => s.NormalizedName),
-            ("platform", false) => servers.OrderBy(s => s.Platform).ThenBy(s => s.NormalizedName),
-            ("platform", true) => servers.OrderByDescending(s => s.Platform).ThenBy(s => s.NormalizedName),
-            ("updatedAt", false) => servers.OrderBy(s => s.UpdatedAt).ThenBy(s => s.NormalizedName),
-            ("updatedAt", true) => servers.OrderByDescending(s => s.UpdatedAt).ThenBy(s => s.NormalizedName),
-            (_, true) => servers.OrderByDescending(s => s.NormalizedName),
-            _ => servers.OrderBy(s => s.NormalizedName),
+            servers = servers.Where(s => s.RiskScore >= minRisk);
+        }
+
+        if (query.MaxRisk is { } maxRisk)
+        {
+            servers = servers.Where(s => s.RiskScore <= maxRisk);
+        }
+
+        servers = status switch
+        {
+            null or "" => servers,
+            ServerStatusFilter.Unscanned => servers.Where(s => s.WorstStatus == null),
+            _ => servers.Where(s => s.WorstStatus == status),
         };
+
+        var total = await servers.CountAsync(cancellationToken);
+        servers = Sort(servers, sorts);
 
         var page = await servers
             .Skip((query.Page - 1) * query.PageSize)
@@ -87,6 +107,76 @@ internal sealed class ServerInventory(AppDbContext db, AuditTrail audit, TimePro
             .ToListAsync(cancellationToken);
 
         return OperationResult<PagedResult<ServerDto>>.Ok(new PagedResult<ServerDto>(page.Select(ToDto).ToList(), total, query.Page, query.PageSize));
+    }
+
+    private static List<(string Key, bool Descending)> ParseSort(string? sort, Dictionary<string, string[]> errors)
+    {
+        var keys = new List<(string Key, bool Descending)>();
+        foreach (var part in (string.IsNullOrWhiteSpace(sort) ? "name" : sort).Split(',', StringSplitOptions.TrimEntries))
+        {
+            var descending = part.StartsWith('-');
+            var key = part.TrimStart('-');
+            if (!ServerQuery.SortKeys.Contains(key))
+            {
+                errors["sort"] = [$"'{part}' is not a sort key: use {string.Join(", ", ServerQuery.SortKeys)}, with '-' in front for descending, several separated by commas."];
+                return [];
+            }
+
+            if (keys.Any(k => k.Key == key))
+            {
+                errors["sort"] = [$"'{key}' appears twice in the sort."];
+                return [];
+            }
+
+            keys.Add((key, descending));
+        }
+
+        return keys;
+    }
+
+    /// <summary>Orders by the given keys, the first deciding first; name, then id, settle ties so that paging is stable.</summary>
+    private static IQueryable<ManagedServer> Sort(IQueryable<ManagedServer> servers, List<(string Key, bool Descending)> keys)
+    {
+        IOrderedQueryable<ManagedServer>? ordered = null;
+        IOrderedQueryable<ManagedServer> By<TKey>(System.Linq.Expressions.Expression<Func<ManagedServer, TKey>> key, bool descending) =>
+            (ordered, descending) switch
+            {
+                (null, false) => servers.OrderBy(key),
+                (null, true) => servers.OrderByDescending(key),
+                (_, false) => ordered.ThenBy(key),
+                (_, true) => ordered.ThenByDescending(key),
+            };
+
+        foreach (var (key, descending) in keys)
+        {
+            switch (key)
+            {
+                case "hostname":
+                    ordered = By(s => s.Hostname, descending);
+                    break;
+                case "platform":
+                    ordered = By(s => s.Platform, descending);
+                    break;
+                case "updatedAt":
+                    ordered = By(s => s.UpdatedAt, descending);
+                    break;
+                case "risk":
+                    // Never-scanned servers have no score: after the scanned ones, whichever the direction.
+                    ordered = By(s => s.RiskScore == null, false);
+                    ordered = By(s => s.RiskScore, descending);
+                    break;
+                case "scannedAt":
+                    ordered = By(s => s.LastScannedAt == null, false);
+                    ordered = By(s => s.LastScannedAt, descending);
+                    break;
+                default:
+                    ordered = By(s => s.NormalizedName, descending);
+                    break;
+            }
+        }
+
+        ordered = keys.Any(k => k.Key == "name") ? ordered! : By(s => s.NormalizedName, false);
+        return ordered.ThenBy(s => s.Id);
     }
 
     public async Task<ServerDto?> GetAsync(Guid id, CancellationToken cancellationToken)
@@ -278,5 +368,8 @@ internal sealed class ServerInventory(AppDbContext db, AuditTrail audit, TimePro
         s.UpdatedAt,
         s.Revision,
         s.ControlRecipient,
-        s.ScanIntervalMinutes);
+        s.ScanIntervalMinutes,
+        s.RiskScore,
+        s.WorstStatus,
+        s.LastScannedAt);
 }
