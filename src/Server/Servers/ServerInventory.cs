@@ -179,6 +179,102 @@ internal sealed class ServerInventory(AppDbContext db, AuditTrail audit, TimePro
         return ordered.ThenBy(s => s.Id);
     }
 
+    public async Task<OperationResult<ServerTagsResultDto>> ChangeTagsAsync(ServerTagsInput input, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var ids = input.ServerIds?.Distinct().ToList() ?? [];
+        if (ids.Count is 0 or > 1000)
+        {
+            errors["serverIds"] = ["Name between 1 and 1000 servers."];
+        }
+
+        var add = (input.Add ?? []).Select(t => t?.Trim().ToLowerInvariant() ?? string.Empty).Distinct().ToList();
+        var remove = (input.Remove ?? []).Select(t => t?.Trim().ToLowerInvariant() ?? string.Empty).Distinct().ToList();
+        if (add.Count + remove.Count == 0)
+        {
+            errors["add"] = ["Name at least one tag to add or remove."];
+        }
+
+        // The same rules as a server's own tags, by validating them as one server's list.
+        var tagErrors = ServerRules.Validate(new ServerInput { Name = "x", Hostname = "x.example", Platform = MailPlatforms.Other, Tags = [.. add, .. remove] }, out _);
+        if (tagErrors.TryGetValue("tags", out var invalid))
+        {
+            errors["add"] = invalid;
+        }
+
+        if (add.Intersect(remove).Any())
+        {
+            errors["remove"] = ["A tag cannot be added and removed at once."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return OperationResult<ServerTagsResultDto>.From(OperationResult.Invalid(errors));
+        }
+
+        var known = await db.Servers.AsNoTracking().Where(s => ids.Contains(s.Id)).Select(s => s.Id).ToListAsync(cancellationToken);
+        var missing = ids.Except(known).ToList();
+        if (missing.Count > 0)
+        {
+            return OperationResult<ServerTagsResultDto>.From(OperationResult.Invalid(new Dictionary<string, string[]>
+            {
+                ["serverIds"] = [$"No server has the id {string.Join(", ", missing.Take(5))}{(missing.Count > 5 ? $" (and {missing.Count - 5} more)" : string.Empty)}; nothing was changed."],
+            }));
+        }
+
+        var changed = new List<Guid>();
+        var unchanged = new List<Guid>();
+        var failed = new Dictionary<Guid, string>();
+        foreach (var id in ids)
+        {
+            var server = await GetAsync(id, cancellationToken);
+            if (server is null)
+            {
+                failed[id] = "It was deleted meanwhile.";
+                continue;
+            }
+
+            var tags = server.Tags.Union(add, StringComparer.Ordinal).Except(remove, StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+            if (tags.SequenceEqual(server.Tags.Order(StringComparer.Ordinal)))
+            {
+                unchanged.Add(id);
+                continue;
+            }
+
+            var result = await UpdateAsync(id, ToInput(server, tags), server.Revision, cancellationToken);
+            if (result.Succeeded)
+            {
+                changed.Add(id);
+            }
+            else if (result.Status == OperationStatus.StorageUnavailable)
+            {
+                return OperationResult<ServerTagsResultDto>.From(result);
+            }
+            else
+            {
+                failed[id] = result.Describe();
+            }
+        }
+
+        return OperationResult<ServerTagsResultDto>.Ok(new ServerTagsResultDto(changed, unchanged, failed));
+    }
+
+    private static ServerInput ToInput(ServerDto s, List<string> tags) => new()
+    {
+        Name = s.Name,
+        Hostname = s.Hostname,
+        Platform = s.Platform,
+        Version = s.Version,
+        SmtpHost = s.SmtpHost,
+        SmtpPort = s.SmtpPort,
+        ProbeEnabled = s.ProbeEnabled,
+        Domains = s.Domains.Select(d => new HostedDomainInput { Name = d.Name, DkimSelectors = [.. d.DkimSelectors] }).ToList(),
+        Tags = tags,
+        Notes = s.Notes,
+        ControlRecipient = s.ControlRecipient,
+        ScanIntervalMinutes = s.ScanIntervalMinutes,
+    };
+
     public async Task<ServerDto?> GetAsync(Guid id, CancellationToken cancellationToken)
     {
         var server = await LoadAsync(id, tracking: false, cancellationToken);

@@ -139,3 +139,22 @@ public static class ServerStatusFilter
     /// <summary>Every value, from the most to the least serious.</summary>
     public static IReadOnlyList<string> All { get; } = [Fail, Warn, Error, Unknown, Pass, Unscanned];
 }
+
+/// <summary>Body of <c>POST /api/v1/servers/tags</c>: tags to add to and remove from the given servers.</summary>
+public sealed class ServerTagsInput
+{
+    /// <summary>The servers to change (1–1000).</summary>
+    public List<Guid>? ServerIds { get; set; }
+
+    /// <summary>Tags to add.</summary>
+    public List<string>? Add { get; set; }
+
+    /// <summary>Tags to remove.</summary>
+    public List<string>? Remove { get; set; }
+}
+
+/// <summary>What a tag change did.</summary>
+/// <param name="Changed">Servers whose tags changed.</param>
+/// <param name="Unchanged">Servers that already had (or lacked) the tags.</param>
+/// <param name="Failed">Servers left as they were, with the reason (for example too many tags).</param>
+public sealed record ServerTagsResultDto(IReadOnlyList<Guid> Changed, IReadOnlyList<Guid> Unchanged, IReadOnlyDictionary<Guid, string> Failed);
