@@ -32,6 +32,7 @@ builder.AddChangeRequests();
 var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseApiReferenceContentSecurityPolicy();
 app.UseSecurityHeaders();
 app.UseApiBodyLimit();
 app.UseStaticFiles();
@@ -41,6 +42,7 @@ app.UseAuthorization();
 app.UseAntiforgery();
 
 app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+app.MapApiReference();
 app.MapHealth();
 app.MapGroup("/api/v1").MapAccessApi().MapServersApi().MapPostureApi().MapAuditApi().MapSettingsApi().MapChecksApi().MapAgentsApi().MapJobsApi().MapChangeRequestsApi();
 app.MapStatusHub();

@@ -1,5 +1,6 @@
 using BackscatterConsole.Domain.Names;
 using BackscatterConsole.Domain.Smtp;
+using BackscatterConsole.Domain.Text;
 using BackscatterConsole.Shared.Servers;
 
 namespace BackscatterConsole.Domain.Servers;
@@ -70,9 +71,9 @@ public static class ServerRules
         {
             Add("name", $"Name is {name.Length} characters long; at most {MaxNameLength} are allowed.");
         }
-        else if (name.Any(char.IsControl))
+        else if (TextRules.ControlCharacterError(name, "Name") is { } nameError)
         {
-            Add("name", "Name must not contain control characters.");
+            Add("name", nameError);
         }
 
         var hostname = string.Empty;
@@ -99,6 +100,10 @@ public static class ServerRules
         if (version is { Length: > MaxVersionLength })
         {
             Add("version", $"Version is {version.Length} characters long; at most {MaxVersionLength} are allowed.");
+        }
+        else if (TextRules.ControlCharacterError(version, "Version") is { } versionError)
+        {
+            Add("version", versionError);
         }
 
         var smtpHost = hostname;
@@ -143,6 +148,10 @@ public static class ServerRules
         if (notes is { Length: > MaxNotesLength })
         {
             Add("notes", $"Notes are {notes.Length} characters long; at most {MaxNotesLength} are allowed.");
+        }
+        else if (TextRules.ControlCharacterError(notes, "Notes", multiLine: true) is { } notesError)
+        {
+            Add("notes", notesError);
         }
 
         if (errors.Count > 0)

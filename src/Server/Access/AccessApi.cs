@@ -20,7 +20,7 @@ internal static class AccessApi
             .WithStandardProblems(400, 404, 409);
 
         var tokens = api.MapGroup("/tokens").WithTags("API tokens").RequireAuthorization(Policies.Authenticated);
-        tokens.MapGet("/", ListTokensAsync).WithName("ListTokens").WithSummary("Your API tokens; Admins pass all=true for everybody's.").WithStandardProblems();
+        tokens.MapGet("/", ListTokensAsync).WithName("ListTokens").WithSummary("Your API tokens; Admins pass all=true for everybody's.").WithStandardProblems(400);
         tokens.MapGet("/{id:guid}", GetTokenAsync).WithName("GetToken").Produces<ApiTokenDto>().WithSummary("One of your tokens (Admins: any).").WithStandardProblems(404);
         tokens.MapPost("/", CreateTokenAsync).WithName("CreateToken").Produces<CreatedApiTokenDto>(StatusCodes.Status201Created)
             .WithSummary("Create a token; the secret is in the response only. Only an Admin may pass another user's userId.")

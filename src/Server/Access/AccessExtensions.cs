@@ -26,10 +26,11 @@ internal static class AccessExtensions
                 options.DefaultChallengeScheme = SelectorScheme;
                 options.DefaultForbidScheme = SelectorScheme;
             })
+            // The API reference page under /api is a page of the portal: a browser opens it with the sign-in cookie.
             .AddPolicyScheme(SelectorScheme, "Cookie for the portal, bearer token for the API", options =>
                 options.ForwardDefaultSelector = context =>
                     context.Request.Path.StartsWithSegments(Shared.Agents.AgentHub.Path) ? Agents.AgentCredentialAuthenticationHandler.SchemeName
-                    : context.Request.Path.StartsWithSegments("/api")
+                    : (context.Request.Path.StartsWithSegments("/api") && !context.Request.Path.StartsWithSegments(Hosting.ApiReference.Path))
                     || context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
                     || (context.Request.Path.StartsWithSegments("/hubs") && context.Request.Query.ContainsKey("access_token"))
                         ? ApiTokenAuthenticationHandler.SchemeName

@@ -1,3 +1,4 @@
+using BackscatterConsole.Domain.Text;
 using BackscatterConsole.Server.Audit;
 using BackscatterConsole.Server.Data;
 using BackscatterConsole.Shared.Audit;
@@ -42,6 +43,10 @@ internal sealed class ApiTokenService(AppDbContext db, AuditTrail audit, TimePro
         if (name.Length is 0 or > 100)
         {
             errors["name"] = ["Name is required (at most 100 characters)."];
+        }
+        else
+        {
+            TextRules.AddControlCharacterError(errors, "name", name, "The token name");
         }
 
         var expiresAt = input.ExpiresAt?.ToUniversalTime();

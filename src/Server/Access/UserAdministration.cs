@@ -1,3 +1,4 @@
+using BackscatterConsole.Domain.Text;
 using BackscatterConsole.Server.Audit;
 using BackscatterConsole.Server.Data;
 using BackscatterConsole.Shared.Audit;
@@ -31,9 +32,14 @@ internal sealed class UserAdministration(UserManager<AppUser> users, AppDbContex
         {
             errors["userName"] = ["User name is required (at most 64 characters)."];
         }
+        else
+        {
+            TextRules.AddControlCharacterError(errors, "userName", userName, "The user name");
+        }
 
         var email = string.IsNullOrWhiteSpace(input.Email) ? null : input.Email.Trim();
-        if (email is not null && (email.Length > 254 || !System.Net.Mail.MailAddress.TryCreate(email, out _)))
+        if (!TextRules.AddControlCharacterError(errors, "email", email, "The e-mail address")
+            && email is not null && (email.Length > 254 || !System.Net.Mail.MailAddress.TryCreate(email, out _)))
         {
             errors["email"] = [$"'{email}' is not a valid e-mail address."];
         }
@@ -91,7 +97,8 @@ internal sealed class UserAdministration(UserManager<AppUser> users, AppDbContex
 
         var errors = new Dictionary<string, string[]>();
         var newRoles = input.Roles is null ? null : NormalizeRoles(input.Roles, errors);
-        if (input.Email is { } email && email.Length > 0 && !System.Net.Mail.MailAddress.TryCreate(email.Trim(), out _))
+        if (!TextRules.AddControlCharacterError(errors, "email", input.Email?.Trim(), "The e-mail address")
+            && input.Email is { } email && email.Length > 0 && !System.Net.Mail.MailAddress.TryCreate(email.Trim(), out _))
         {
             errors["email"] = [$"'{email}' is not a valid e-mail address."];
         }

@@ -1,3 +1,4 @@
+using BackscatterConsole.Domain.Text;
 using BackscatterConsole.Server.Access;
 using BackscatterConsole.Server.Audit;
 using BackscatterConsole.Server.Data;
@@ -73,6 +74,11 @@ internal sealed class AgentAdministration(
         {
             errors["agentVersion"] = ["The agent version is required (at most 50 characters)."];
         }
+
+        TextRules.AddControlCharacterError(errors, "token", request.Token, "The enrollment token");
+        TextRules.AddControlCharacterError(errors, "hostName", request.HostName, "The host name");
+        TextRules.AddControlCharacterError(errors, "agentVersion", request.AgentVersion, "The agent version");
+        TextRules.AddControlCharacterError(errors, "operatingSystem", request.OperatingSystem, "The operating system");
 
         if (errors.Count > 0)
         {

@@ -15,7 +15,7 @@ internal static class AgentsApi
         builder.Services.AddScoped<IAgentAdministration, AgentAdministration>();
         builder.Services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, AgentCredentialAuthenticationHandler>(AgentCredentialAuthenticationHandler.SchemeName, null);
-        builder.Services.AddSignalR(o => o.MaximumReceiveMessageSize = 1024 * 1024);
+        builder.Services.AddStrictSignalR(o => o.MaximumReceiveMessageSize = 1024 * 1024);
         return builder;
     }
 

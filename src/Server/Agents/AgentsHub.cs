@@ -1,6 +1,7 @@
-using BackscatterConsole.Server.Live;
+using BackscatterConsole.Domain.Text;
 using BackscatterConsole.Server.Audit;
 using BackscatterConsole.Server.Data;
+using BackscatterConsole.Server.Live;
 using BackscatterConsole.Shared.Agents;
 using BackscatterConsole.Shared.Audit;
 using Microsoft.AspNetCore.Authorization;
@@ -70,6 +71,11 @@ internal sealed class AgentsHub(
             await audit.RecordAsync(new AuditEvent(AuditActions.AgentIdentityMismatch, "agent", agentId.ToString(), Detail: $"Agent {agentId} claimed to be agent {hello.AgentId}; disconnected.", ActorName: Context.User?.Identity?.Name), Context.ConnectionAborted);
             Context.Abort();
             throw new HubException("The agent id does not match the credential.");
+        }
+
+        if ((TextRules.ControlCharacterError(hello.AgentVersion, "agentVersion") ?? TextRules.ControlCharacterError(hello.HostName, "hostName")) is { } textError)
+        {
+            throw new HubException(textError);
         }
 
         var now = clock.GetUtcNow().UtcDateTime;

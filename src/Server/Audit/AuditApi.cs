@@ -29,7 +29,19 @@ internal static class AuditApi
             .WithSummary("Recompute the hash chain: {intact, checked, firstBrokenId?}.").WithStandardProblems();
         group.MapGet("/export", ExportAsync).WithName("ExportAudit")
             .WithSummary("Every matching entry, oldest first, as CSV (format=csv) or JSON (format=json).")
-            .Produces(StatusCodes.Status200OK, contentType: "text/csv").WithStandardProblems(400);
+            .Produces<List<AuditEntryDto>>(StatusCodes.Status200OK, "application/json")
+            .AddOpenApiOperationTransformer((operation, _, _) =>
+            {
+                // One status with two bodies of different shapes, which Produces cannot say: CSV text beside the JSON array.
+                if (operation.Responses?.TryGetValue("200", out var ok) == true && ok is Microsoft.OpenApi.OpenApiResponse response)
+                {
+                    response.Content ??= new Dictionary<string, Microsoft.OpenApi.OpenApiMediaType>();
+                    response.Content["text/csv"] = new Microsoft.OpenApi.OpenApiMediaType { Schema = new Microsoft.OpenApi.OpenApiSchema { Type = Microsoft.OpenApi.JsonSchemaType.String } };
+                }
+
+                return Task.CompletedTask;
+            })
+            .WithStandardProblems(400);
         return api;
     }
 
@@ -77,6 +89,11 @@ internal static class AuditApi
         if (!json && !string.Equals(format, "csv", StringComparison.OrdinalIgnoreCase))
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["format"] = [$"'{format}' is not an export format: use csv or json."] });
+        }
+
+        if (AuditReader.Validate(query) is { Count: > 0 } errors)
+        {
+            return TypedResults.ValidationProblem(errors);
         }
 
         var response = context.Response;

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using BackscatterConsole.Domain.Audit;
+using BackscatterConsole.Domain.Text;
 using BackscatterConsole.Server.Data;
 using BackscatterConsole.Shared.Audit;
 using BackscatterConsole.Shared.Common;
@@ -87,7 +88,8 @@ internal sealed class AuditReader(AppDbContext db) : IAuditReader
         return entries;
     }
 
-    private static Dictionary<string, string[]> Validate(AuditQuery query)
+    /// <summary>The query's problems by field; the export checks its filters with it too.</summary>
+    public static Dictionary<string, string[]> Validate(AuditQuery query)
     {
         var errors = new Dictionary<string, string[]>();
         if (query.Page < 1)
@@ -104,6 +106,12 @@ internal sealed class AuditReader(AppDbContext db) : IAuditReader
         {
             errors["to"] = ["'to' must be after 'from'."];
         }
+
+        // Filters reach the database; PostgreSQL refuses NUL in a query parameter outright.
+        TextRules.AddControlCharacterError(errors, "action", query.Action, "The action filter");
+        TextRules.AddControlCharacterError(errors, "actor", query.Actor, "The actor filter");
+        TextRules.AddControlCharacterError(errors, "objectType", query.ObjectType, "The object type filter");
+        TextRules.AddControlCharacterError(errors, "objectId", query.ObjectId, "The object id filter");
 
         return errors;
     }

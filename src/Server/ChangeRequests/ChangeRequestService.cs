@@ -1,5 +1,6 @@
 using BackscatterConsole.Server.Live;
 using System.Text.Json;
+using BackscatterConsole.Domain.Text;
 using BackscatterConsole.Server.Audit;
 using BackscatterConsole.Server.Data;
 using BackscatterConsole.Server.Jobs;
@@ -221,6 +222,11 @@ internal sealed class ChangeRequestService(
             return OperationResult<ChangeRequestDto>.From(OperationResult.Invalid(new Dictionary<string, string[]> { ["text"] = ["A rejection needs a comment saying why (at most 4000 characters)."] }));
         }
 
+        if (TextRules.ControlCharacterError(text, "The reason", multiLine: true) is { } textError)
+        {
+            return OperationResult<ChangeRequestDto>.From(OperationResult.Invalid(new Dictionary<string, string[]> { ["text"] = [textError] }));
+        }
+
         return await TransitionAsync(id, expectedRevision, actor, cancellationToken, request =>
         {
             if (!actor.CanReview)
@@ -291,6 +297,11 @@ internal sealed class ChangeRequestService(
         if (body.Length is 0 or > 4000)
         {
             return OperationResult<ChangeRequestDto>.From(OperationResult.Invalid(new Dictionary<string, string[]> { ["text"] = ["A comment needs text (at most 4000 characters)."] }));
+        }
+
+        if (TextRules.ControlCharacterError(body, "The comment", multiLine: true) is { } bodyError)
+        {
+            return OperationResult<ChangeRequestDto>.From(OperationResult.Invalid(new Dictionary<string, string[]> { ["text"] = [bodyError] }));
         }
 
         var request = await LoadAsync(id, cancellationToken);
@@ -398,11 +409,19 @@ internal sealed class ChangeRequestService(
         {
             errors["title"] = ["A title is required (at most 200 characters)."];
         }
+        else
+        {
+            TextRules.AddControlCharacterError(errors, "title", title, "The title");
+        }
 
         var rationale = string.IsNullOrWhiteSpace(input.Rationale) ? null : input.Rationale.Trim();
         if (rationale is { Length: > 4000 })
         {
             errors["rationale"] = ["The rationale has at most 4000 characters."];
+        }
+        else
+        {
+            TextRules.AddControlCharacterError(errors, "rationale", rationale, "The rationale", multiLine: true);
         }
 
         var inputs = input.Items ?? [];

@@ -26,7 +26,7 @@ internal static class ChecksApi
         services.AddHostedService(sp => sp.GetRequiredService<ScanRunner>());
         services.AddSingleton<ScanScheduler>();
         services.AddHostedService(sp => sp.GetRequiredService<ScanScheduler>());
-        services.AddSignalR();
+        services.AddStrictSignalR();
         return builder;
     }
 

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
@@ -8,7 +9,7 @@ namespace BackscatterConsole.Server.Data;
 /// The application's model. Used as is on SQLite (the default); <see cref="PostgresAppDbContext"/> derives from it so that
 /// PostgreSQL has its own migration set while every feature keeps asking for <see cref="AppDbContext"/>.
 /// </summary>
-public class AppDbContext : IdentityDbContext<AppUser, AppRole, Guid>
+public class AppDbContext : IdentityDbContext<AppUser, AppRole, Guid>, IDataProtectionKeyContext
 {
     public AppDbContext(DbContextOptions<AppDbContext> options)
         : base(options)
@@ -44,6 +45,9 @@ public class AppDbContext : IdentityDbContext<AppUser, AppRole, Guid>
     public DbSet<RemediationJob> Jobs => Set<RemediationJob>();
 
     public DbSet<ChangeRequestRecord> ChangeRequests => Set<ChangeRequestRecord>();
+
+    /// <summary>The data-protection key ring (see <see cref="KeyRing"/>).</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -1,5 +1,4 @@
 using System.Data.Common;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -17,7 +16,7 @@ public sealed class StorageOptions
     /// <summary>Npgsql connection string; required with <c>postgres</c>, not used with <c>sqlite</c>.</summary>
     public string? ConnectionString { get; set; }
 
-    /// <summary>Directory holding the SQLite database and the key ring; a relative path is taken from the working directory.</summary>
+    /// <summary>Directory holding the SQLite database; a relative path is taken from the working directory.</summary>
     public string DataDirectory { get; set; } = "./data";
 
     /// <summary>Database file name inside <see cref="DataDirectory"/>.</summary>
@@ -50,10 +49,9 @@ internal static class DataExtensions
                 throw new InvalidOperationException($"Storage:Provider is '{options.Provider}', which is not a storage provider: use '{StorageProviders.Sqlite}' (the default) or '{StorageProviders.Postgres}'.");
         }
 
-        // Keys that protect sign-in cookies and antiforgery tokens live with the data, so sessions survive a restart.
-        builder.Services.AddDataProtection()
-            .SetApplicationName("BackscatterConsole")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(directory, "keys")));
+        // Keys that protect sign-in cookies and antiforgery tokens live in the database, so sessions survive a restart
+        // and every instance on the same database accepts the others' cookies.
+        builder.AddKeyRing();
         return builder;
     }
 
@@ -134,6 +132,9 @@ internal static class DataExtensions
                 // WAL lets readers go on while a writer commits; the setting is stored in the file, so once is enough.
                 await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
             }
+
+            // Before anything reads the key ring (the data-protection hosted service warms it when the host starts).
+            await KeyRing.ImportLegacyKeysAsync(app.Services, location.Directory, app.Logger, app.Lifetime.ApplicationStopping);
         }
         catch (SqliteException e)
         {
@@ -146,7 +147,7 @@ internal static class DataExtensions
     }
 }
 
-/// <summary>Resolved storage: the provider, the data directory (key ring; SQLite's file too) and the database (a file path, or a description of the PostgreSQL database without credentials).</summary>
+/// <summary>Resolved storage: the provider, the data directory (SQLite's file; the key ring of older versions) and the database (a file path, or a description of the PostgreSQL database without credentials).</summary>
 public sealed record DataLocation(string Provider, string Directory, string Database);
 
 /// <summary>Recognizes database failures that mean "cannot write now" rather than a bug.</summary>

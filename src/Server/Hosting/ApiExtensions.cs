@@ -27,6 +27,7 @@ internal static class ApiExtensions
             options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
             options.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
             options.SerializerOptions.AllowTrailingCommas = false;
+            StrictJson.Apply(options.SerializerOptions);
         });
 
         // Bad JSON and wrong parameter types throw, so the exception handler answers with problem details
@@ -35,6 +36,16 @@ internal static class ApiExtensions
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();
         builder.Services.AddOpenApi("v1", options =>
         {
+            // Endpoints open to anyone (agent enrollment) say so, instead of inheriting the document's bearer requirement.
+            options.AddOperationTransformer((operation, context, _) =>
+            {
+                if (context.Description.ActionDescriptor.EndpointMetadata.OfType<Microsoft.AspNetCore.Authorization.IAllowAnonymous>().Any())
+                {
+                    operation.Security = [];
+                }
+
+                return Task.CompletedTask;
+            });
             options.AddDocumentTransformer((document, _, _) =>
             {
                 document.Info = new OpenApiInfo
@@ -95,10 +106,25 @@ internal static class ApiExtensions
     public static ProblemHttpResult Problem(int status, string title, string? detail) =>
         TypedResults.Problem(detail: detail, statusCode: status, title: title);
 
-    /// <summary>Documents the problem responses every API endpoint can give.</summary>
+    /// <summary>
+    /// Documents the problem responses every API endpoint can give: 401 and 403, the given statuses, and 413 wherever a
+    /// body is read (the body limit in front of every API endpoint answers it).
+    /// </summary>
     public static RouteHandlerBuilder WithStandardProblems(this RouteHandlerBuilder builder, params int[] statuses)
     {
         builder.ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+        if (!statuses.Contains(StatusCodes.Status413PayloadTooLarge))
+        {
+            // The body parameter's metadata is inferred before conventions run, so it is visible here.
+            builder.Add(endpoint =>
+            {
+                if (endpoint.Metadata.OfType<Microsoft.AspNetCore.Http.Metadata.IAcceptsMetadata>().Any())
+                {
+                    endpoint.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status413PayloadTooLarge, typeof(ProblemDetails), ["application/problem+json"]));
+                }
+            });
+        }
+
         foreach (var status in statuses)
         {
             if (status == StatusCodes.Status400BadRequest)
@@ -121,16 +147,24 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogg
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         ProblemDetails problem;
-        if (exception is BadHttpRequestException bad)
+        if (exception is BadHttpRequestException { StatusCode: StatusCodes.Status400BadRequest, InnerException: JsonException json })
         {
-            var detail = bad.InnerException is JsonException json
-                ? $"The request body is not valid JSON for this endpoint: {json.Message}"
-                : bad.Message;
+            // Keyed by the field path like every other validation error, so a client shows it next to the field.
+            var field = StrictJson.FieldPath(json);
+            problem = new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [StrictJson.Describe(json)] })
+            {
+                Status = StatusCodes.Status400BadRequest,
+                Title = "The request body is not valid JSON for this endpoint.",
+                Detail = $"{field}: {StrictJson.Describe(json)}",
+            };
+        }
+        else if (exception is BadHttpRequestException bad)
+        {
             problem = new ProblemDetails
             {
                 Status = bad.StatusCode,
                 Title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request body too large" : "Bad request",
-                Detail = detail,
+                Detail = bad.Message,
             };
         }
         else if (StorageFailures.IsStorageUnavailable(exception, out var reason))

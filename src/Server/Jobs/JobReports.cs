@@ -1,5 +1,6 @@
 using BackscatterConsole.Server.Live;
 using System.Text.Json;
+using BackscatterConsole.Domain.Text;
 using BackscatterConsole.Server.Agents;
 using BackscatterConsole.Server.Audit;
 using BackscatterConsole.Server.Data;
@@ -50,7 +51,8 @@ internal sealed class JobReports(
         record.State = StateText(step.State);
         record.StartedAt = step.StartedAt.UtcDateTime;
         record.FinishedAt = step.FinishedAt?.UtcDateTime;
-        record.Output = step.Output.Length <= MaxOutput ? step.Output : step.Output[..MaxOutput] + "\n… [truncated by the console]";
+        var output = TextRules.ReplaceNul(step.Output);
+        record.Output = output.Length <= MaxOutput ? output : output[..MaxOutput] + "\n… [truncated by the console]";
         record.ExitCode = step.ExitCode;
         job.State = JobStates.Running;
         var auditWorthy = step.State != JobStepState.Running;
@@ -89,7 +91,7 @@ internal sealed class JobReports(
         }
 
         job.DiffJson = JsonSerializer.Serialize(completion.Diff, JobService.Json);
-        job.Error = completion.Error is { Length: > 4000 } e ? e[..4000] : completion.Error;
+        job.Error = completion.Error is null ? null : TextRules.ReplaceNul(completion.Error is { Length: > 4000 } e ? e[..4000] : completion.Error);
         job.FinishedAt = completion.FinishedAt.UtcDateTime;
         job.AwaitingVerification = job.State == JobStates.Succeeded && !job.DryRun;
         await audit.RecordAsync(new AuditEvent(AuditActions.JobFinished, "job", job.Id.ToString(), After: new { job.State, diff = completion.Diff, job.Error }, Detail: $"The job {job.State}" + (job.Error is null ? "." : $": {job.Error}")), cancellationToken);

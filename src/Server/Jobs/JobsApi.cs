@@ -36,7 +36,7 @@ internal static class JobsApi
             .WithSummary("The failed settings checks of the server's latest snapshot, with the changes a job would make and what stays manual.")
             .RequireAuthorization(Policies.Read).WithStandardProblems(404);
         api.MapGet("/servers/{id:guid}/jobs", ListAsync).WithTags("Jobs").WithName("ListServerJobs")
-            .WithSummary("The server's latest 50 jobs, newest first.").RequireAuthorization(Policies.Read).WithStandardProblems();
+            .WithSummary("The server's latest 50 jobs, newest first.").RequireAuthorization(Policies.Read).WithStandardProblems(404);
         return api;
     }
 
@@ -60,6 +60,8 @@ internal static class JobsApi
             ? ApiExtensions.Problem(StatusCodes.Status404NotFound, "Not found", $"No server has the id {id}.")
             : TypedResults.Ok(await jobs.ListFixableAsync(id, ct) ?? []);
 
-    private static async Task<Ok<IReadOnlyList<JobDto>>> ListAsync(Guid id, IJobService jobs, CancellationToken ct) =>
-        TypedResults.Ok(await jobs.ListAsync(id, ct));
+    private static async Task<Results<Ok<IReadOnlyList<JobDto>>, ProblemHttpResult>> ListAsync(Guid id, IJobService jobs, Shared.Servers.IServerInventory inventory, CancellationToken ct) =>
+        await inventory.GetAsync(id, ct) is null
+            ? ApiExtensions.Problem(StatusCodes.Status404NotFound, "Not found", $"No server has the id {id}.")
+            : TypedResults.Ok(await jobs.ListAsync(id, ct));
 }

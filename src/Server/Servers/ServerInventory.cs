@@ -1,4 +1,5 @@
 using BackscatterConsole.Domain.Servers;
+using BackscatterConsole.Domain.Text;
 using BackscatterConsole.Server.Audit;
 using BackscatterConsole.Server.Data;
 using BackscatterConsole.Shared.Audit;
@@ -49,6 +50,10 @@ internal sealed class ServerInventory(AppDbContext db, AuditTrail audit, TimePro
         {
             errors["maxRisk"] = [$"The highest risk ({max}) is below the lowest ({min})."];
         }
+
+        // Searched text reaches the database; PostgreSQL refuses NUL in a query parameter outright.
+        TextRules.AddControlCharacterError(errors, "q", query.Q, "The search text");
+        TextRules.AddControlCharacterError(errors, "tag", query.Tag, "The tag");
 
         if (errors.Count > 0)
         {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using BackscatterConsole.Domain.Settings;
+using BackscatterConsole.Domain.Text;
 using BackscatterConsole.Server.Audit;
 using BackscatterConsole.Server.Data;
 using BackscatterConsole.Shared.Audit;
@@ -229,6 +230,13 @@ internal sealed class SettingsSnapshotService(AppDbContext db, AuditTrail audit,
             return null;
         }
 
+        var badText = TextRules.AddControlCharacterError(errors, "text", input.Text, "The pasted text", multiLine: true);
+        var badPostconfP = TextRules.AddControlCharacterError(errors, "postconfP", input.PostconfP, "The pasted postconf -P output", multiLine: true);
+        if (badText || badPostconfP)
+        {
+            return null;
+        }
+
         switch (platform.Value)
         {
             case MtaPlatform.Postfix:
@@ -309,7 +317,11 @@ internal sealed class SettingsSnapshotService(AppDbContext db, AuditTrail audit,
             "postmaster" => MailEnableQuotaNotification.Postmaster,
             _ => (MailEnableQuotaNotification?)(-1),
         };
-        if (quota is { } q && !Enum.IsDefined(q))
+        if (TextRules.ControlCharacterError(input.QuotaNotification, "The over-quota handling") is { } quotaError)
+        {
+            errors["mailEnable.quotaNotification"] = [quotaError];
+        }
+        else if (quota is { } q && !Enum.IsDefined(q))
         {
             errors["mailEnable.quotaNotification"] = [$"'{input.QuotaNotification}' is not one of mailbox-only, bounce-to-sender, postmaster."];
         }
@@ -320,6 +332,11 @@ internal sealed class SettingsSnapshotService(AppDbContext db, AuditTrail audit,
             catchAlls = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
             foreach (var line in input.CatchAlls.Where(l => !string.IsNullOrWhiteSpace(l)))
             {
+                if (TextRules.AddControlCharacterError(errors, "mailEnable.catchAlls", line, "A catch-all line"))
+                {
+                    continue;
+                }
+
                 var equals = line.IndexOf('=', StringComparison.Ordinal);
                 if (equals <= 0 || equals == line.Length - 1)
                 {

@@ -16,9 +16,19 @@ public sealed class PortalSession : IDisposable
         _client = factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { BaseAddress = factory.ClientOptions.BaseAddress, AllowAutoRedirect = false, HandleCookies = true });
     }
 
-    public static async Task<PortalSession> SignInAsync(AppFactory factory, string userName, string password)
+    /// <summary>A session whose cookies live in <paramref name="cookies"/>, so another server instance can be sent the same ones.</summary>
+    public PortalSession(AppFactory factory, CookieContainer cookies)
     {
-        var session = new PortalSession(factory);
+        ArgumentNullException.ThrowIfNull(factory);
+        _client = factory.CreateDefaultClient(factory.ClientOptions.BaseAddress, new Microsoft.AspNetCore.Mvc.Testing.Handlers.CookieContainerHandler(cookies));
+    }
+
+    public static Task<PortalSession> SignInAsync(AppFactory factory, string userName, string password) =>
+        SignInAsync(new PortalSession(factory), userName, password);
+
+    public static async Task<PortalSession> SignInAsync(PortalSession session, string userName, string password)
+    {
+        ArgumentNullException.ThrowIfNull(session);
         var response = await session.SubmitAsync("/account/login", "login", new() { ["Input.UserName"] = userName, ["Input.Password"] = password });
         Assert.True(response.StatusCode == HttpStatusCode.Redirect, $"sign-in as {userName} failed: {response.StatusCode}");
         return session;
@@ -36,18 +46,24 @@ public sealed class PortalSession : IDisposable
     /// <summary>Loads <paramref name="url"/>, takes the antiforgery token of the named form and posts the fields, as a browser would.</summary>
     public async Task<HttpResponseMessage> SubmitAsync(string url, string formName, Dictionary<string, string> fields)
     {
-        var page = await GetPageAsync(url);
-        var form = page.Forms.FirstOrDefault(f => f.QuerySelector($"input[name='_handler'][value='{formName}']") is not null)
-            ?? throw new InvalidOperationException($"{url} has no form named {formName}.");
-        var values = form.Elements.OfType<IHtmlInputElement>()
-            .Where(i => i.Type == "hidden" && !string.IsNullOrEmpty(i.Name))
-            .ToDictionary(i => i.Name!, i => i.Value);
+        var values = HiddenFields(await GetPageAsync(url), formName);
         foreach (var (key, value) in fields)
         {
             values[key] = value;
         }
 
         return await PostFormAsync(url, values);
+    }
+
+    /// <summary>The hidden fields (antiforgery token, handler name) of the named form.</summary>
+    public static Dictionary<string, string> HiddenFields(IHtmlDocument page, string formName)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        var form = page.Forms.FirstOrDefault(f => f.QuerySelector($"input[name='_handler'][value='{formName}']") is not null)
+            ?? throw new InvalidOperationException($"{page.Url} has no form named {formName}.");
+        return form.Elements.OfType<IHtmlInputElement>()
+            .Where(i => i.Type == "hidden" && !string.IsNullOrEmpty(i.Name))
+            .ToDictionary(i => i.Name!, i => i.Value);
     }
 
     public Task<HttpResponseMessage> PostFormAsync(string url, Dictionary<string, string> values) =>

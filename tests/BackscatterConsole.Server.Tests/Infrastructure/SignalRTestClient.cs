@@ -46,20 +46,25 @@ public sealed class SignalRTestClient : IAsyncDisposable
     /// <summary>Invokes a hub method and waits for its completion message.</summary>
     public async Task InvokeAsync(string method, params object[] arguments)
     {
+        var completion = await InvokeRawAsync(method, JsonSerializer.Serialize(arguments));
+        if (completion.TryGetProperty("error", out var error))
+        {
+            throw new InvalidOperationException($"{method} failed: {error.GetString()}");
+        }
+    }
+
+    /// <summary>Invokes a hub method with the arguments array written as is (for malformed payloads); returns the completion message.</summary>
+    public async Task<JsonElement> InvokeRawAsync(string method, string argumentsJson)
+    {
         var id = Interlocked.Increment(ref _invocationId).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        await SendRecordAsync(JsonSerializer.Serialize(new { type = 1, invocationId = id, target = method, arguments }));
+        await SendRecordAsync($"{{\"type\":1,\"invocationId\":{JsonSerializer.Serialize(id)},\"target\":{JsonSerializer.Serialize(method)},\"arguments\":{argumentsJson}}}");
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (true)
         {
             var message = await NextAsync(deadline - DateTime.UtcNow);
             if (message.GetProperty("type").GetInt32() == 3 && message.GetProperty("invocationId").GetString() == id)
             {
-                if (message.TryGetProperty("error", out var error))
-                {
-                    throw new InvalidOperationException($"{method} failed: {error.GetString()}");
-                }
-
-                return;
+                return message;
             }
 
             Pending.Add(message);
@@ -113,7 +118,7 @@ public sealed class SignalRTestClient : IAsyncDisposable
                 await _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5));
             }
         }
-        catch (Exception ex) when (ex is WebSocketException or TimeoutException or OperationCanceledException or IOException)
+        catch (Exception ex) when (ex is WebSocketException or TimeoutException or OperationCanceledException or IOException or ObjectDisposedException)
         {
             // The server may already have gone away.
         }
@@ -122,7 +127,7 @@ public sealed class SignalRTestClient : IAsyncDisposable
         {
             await _receiveLoop.WaitAsync(TimeSpan.FromSeconds(5));
         }
-        catch (Exception ex) when (ex is WebSocketException or TimeoutException or OperationCanceledException or IOException)
+        catch (Exception ex) when (ex is WebSocketException or TimeoutException or OperationCanceledException or IOException or ObjectDisposedException)
         {
         }
 
