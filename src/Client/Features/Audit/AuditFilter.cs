@@ -76,7 +76,7 @@ public sealed record AuditFilter(
         var query = new Dictionary<string, string?> { ["format"] = format };
         foreach (var (name, value) in Filters())
         {
-            query[name] = name is "from" or "to" ? DateOnly.ParseExact(value!, DateFormat, CultureInfo.InvariantCulture).ToString("yyyy-MM-dd'T'00:00:00'Z'", CultureInfo.InvariantCulture) : value;
+            query[name] = name is "from" or "to" ? DateOnly.ParseExact(value!, DateFormat, CultureInfo.InvariantCulture).ToString("yyyy-MM-dd'T00:00:00Z'", CultureInfo.InvariantCulture) : value;
         }
 
         return QueryHelpers.AddQueryString("audit/export", query);
