@@ -24,6 +24,9 @@ public sealed class PortalFixture : IAsyncLifetime
     /// <summary>Admin API token for setting up data faster than through the forms.</summary>
     public const string ApiToken = "bsc_browser_test_bootstrap_token";
 
+    /// <summary>How often open portal pages check that their user may still be signed in (<c>Portal:RevalidationInterval</c>).</summary>
+    public static readonly TimeSpan RevalidationInterval = TimeSpan.FromSeconds(1);
+
     private readonly KnotFixture _knot = new();
     private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "bsc-browser-" + Guid.NewGuid().ToString("N"));
     private Factory? _factory;
@@ -171,6 +174,10 @@ public sealed class PortalFixture : IAsyncLifetime
             builder.UseSetting("Scans:ScheduleEnabled", "false");
             builder.UseSetting("Probe:SinkAddress", "probe@sink.backscatter.test");
             builder.UseSetting("Probe:HeloName", "probe.backscatter.test");
+
+            // Open pages re-check their user every second instead of every 30: a disabled user or a session ended by a
+            // password change elsewhere must lose its page within that bound, and the tests wait for exactly that.
+            builder.UseSetting("Portal:RevalidationInterval", RevalidationInterval.ToString("c", System.Globalization.CultureInfo.InvariantCulture));
         }
     }
 }

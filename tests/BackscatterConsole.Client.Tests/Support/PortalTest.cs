@@ -2,6 +2,7 @@ using System.Security.Claims;
 using BackscatterConsole.Client.Portal;
 using BackscatterConsole.Server.Access;
 using BackscatterConsole.Shared.Live;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.Extensions.DependencyInjection;
@@ -24,6 +25,10 @@ public abstract class PortalTest : BunitContext, IClassFixture<ConsoleHost>, IAs
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices(o => o.SnackbarConfiguration.ShowTransitionDuration = 0);
         Services.AddAuthorizationBuilder().AddConsolePolicies();
+
+        // bUnit registers a placeholder authorization service first, and AddAuthorization only adds one when none is
+        // there: the real one must win, or AuthorizeView and [Authorize] pages cannot be rendered.
+        Services.AddTransient<IAuthorizationService, DefaultAuthorizationService>();
         Services.AddSingleton<AuthenticationStateProvider>(_authentication);
         Services.AddCascadingAuthenticationState();
         Services.AddSingleton(host.Services.GetRequiredService<ILiveEvents>());

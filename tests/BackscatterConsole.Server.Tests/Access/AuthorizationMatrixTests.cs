@@ -84,6 +84,7 @@ public sealed class AuthorizationMatrixTests(AppFactory factory) : IClassFixture
         ["/servers"] = Readers,
         ["/servers/new"] = Writers,
         ["/users"] = Admins,
+        ["/users/{userId}"] = Admins,
         ["/account/tokens"] = Everyone,
         ["/account/password"] = Everyone,
         ["/servers/{serverId}"] = Readers,
@@ -157,7 +158,9 @@ public sealed class AuthorizationMatrixTests(AppFactory factory) : IClassFixture
         using var admin = factory.CreateApiClient();
         var server = await ScanApi.CreateServerAsync(admin);
         var scanId = await ScanApi.StartAsync(admin, server.Id);
-        string Url(string page) => page.Replace("{serverId}", server.Id.ToString(), StringComparison.Ordinal).Replace("{scanId}", scanId.ToString(), StringComparison.Ordinal);
+        using var someone = await factory.CreateUserAsync(Roles.Viewer);
+        string Url(string page) => page.Replace("{serverId}", server.Id.ToString(), StringComparison.Ordinal).Replace("{scanId}", scanId.ToString(), StringComparison.Ordinal)
+            .Replace("{userId}", someone.Id.ToString(), StringComparison.Ordinal);
         using var anonymous = new PortalSession(factory);
         foreach (var page in PageMatrix.Keys)
         {
