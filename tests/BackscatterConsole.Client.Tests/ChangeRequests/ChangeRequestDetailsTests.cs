@@ -157,6 +157,22 @@ public sealed class ChangeRequestDetailsTests(ConsoleHost host) : PortalTest(hos
     }
 
     [Fact]
+    public async Task Details_AppliedBySomeoneElse_AnOpenPageShowsTheJobsAtOnce()
+    {
+        var (server, author, request) = await ApprovedAsync();
+        await SignInAsync(Roles.Viewer);
+        var cut = RenderPage<ChangeRequestDetails>(p => p.Add(x => x.Id, request.Id));
+        cut.WaitForAssertion(() => Assert.Equal(ChangeRequestStates.Approved, cut.Find("[data-testid=change-request]").GetAttribute("data-state")));
+
+        await Host.ActAsync(author, (r, a) => r.ApplyAsync(request.Id, null, a, CancellationToken.None));
+
+        // The request is announced once its jobs exist, so the page needs no further event to show them.
+        cut.WaitForAssertion(() => Assert.Equal(JobStates.Queued, cut.Find($"[data-testid=change-request-item][data-server-id='{server.Id}'] [data-testid=item-job]").GetAttribute("data-job-state")));
+        Assert.Equal(ChangeRequestStates.Applying, cut.Find("[data-testid=change-request]").GetAttribute("data-state"));
+        Assert.NotNull(cut.Find("[data-testid=waiting-for-agent]"));
+    }
+
+    [Fact]
     public async Task Details_Applying_FollowsTheJobAndTheAgentLive()
     {
         var (server, agentId, author, request) = await ApplyingAsync();
