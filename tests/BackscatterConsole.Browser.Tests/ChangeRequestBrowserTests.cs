@@ -25,6 +25,7 @@ public sealed class ChangeRequestBrowserTests(PortalFixture portal) : IClassFixt
         await Expect(author.Locator(".mud-input-control", new() { Has = author.Locator(Field("cr-items", "textarea")) })).ToContainTextAsync("Line 2: no server is named 'mx-nowhere'.");
         await Expect(author.Locator(Field("cr-title"))).ToHaveValueAsync("Turn soft_bounce off");
         await portal.AssertAccessibleAsync(author, "change-request-new-invalid");
+        await portal.ScreenshotAsync(author, "change-request-new-invalid");
 
         await author.FillAsync(Field("cr-items", "textarea"), "cr-live: mta.bounce-hygiene");
         await author.ClickAsync("[data-testid=create-change-request]");
