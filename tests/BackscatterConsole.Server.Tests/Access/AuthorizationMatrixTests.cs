@@ -95,6 +95,7 @@ public sealed class AuthorizationMatrixTests(AppFactory factory) : IClassFixture
         ["/audit"] = Auditors,
         ["/audit/export"] = Auditors,
         ["/change-requests"] = Readers,
+        ["/servers/{serverId}/agent"] = Readers,
         ["/change-requests/new"] = Writers,
     };
 
