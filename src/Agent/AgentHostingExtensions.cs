@@ -33,29 +33,5 @@ public static class AgentHostingExtensions
         builder.AddServiceManagers();
         return builder;
     }
-
-    /// <summary>
-    /// Integrates with the service manager that started the agent: systemd (<c>Type=notify</c> readiness through
-    /// <c>NOTIFY_SOCKET</c>, journal-friendly log lines when <c>JOURNAL_STREAM</c> is set) and the Windows Service Control
-    /// Manager when <c>Agent:WindowsService</c> is true. Outside a service manager nothing changes.
-    /// </summary>
-    private static void AddServiceManagers(this IHostApplicationBuilder builder)
-    {
-        if (SystemdNotifier.SocketFromEnvironment() is { } socket)
-        {
-            builder.Services.AddSingleton<IHostedService>(sp => new SystemdNotifier(socket, sp.GetRequiredService<ILogger<SystemdNotifier>>()));
-        }
-
-        if (OperatingSystem.IsLinux() && Environment.GetEnvironmentVariable("JOURNAL_STREAM") is { Length: > 0 })
-        {
-            // systemd's journal reads <N> priority prefixes; one line per message, no colours.
-            builder.Logging.AddSystemdConsole();
-        }
-
-        if (builder.Configuration.GetValue<bool>(AgentOptions.Section + ":" + nameof(AgentOptions.WindowsService)) && OperatingSystem.IsWindows())
-        {
-            builder.Services.AddSingleton<IServiceDispatcher, Win32ServiceDispatcher>();
-            builder.Services.AddSingleton<IHostLifetime, WindowsServiceLifetime>();
-        }
-    }
 }
+

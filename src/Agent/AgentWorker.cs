@@ -29,7 +29,7 @@ public sealed partial class AgentWorker(
 
     private readonly SemaphoreSlim _oneJobAtATime = new(1, 1);
     private readonly SemaphoreSlim _reportOrder = new(1, 1);
-    private readonly System.Collections.Concurrent.ConcurrentQueue<(string Method, object Payload)> _outbox = new();
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(string Method, Func<IAgentHub, Task> Send)> _outbox = new();
     private TimeSpan _heartbeatInterval = options.Value.HeartbeatInterval;
     private TimeSpan _snapshotInterval = options.Value.SnapshotInterval;
     private Guid? _runningJob;
@@ -59,23 +59,17 @@ public sealed partial class AgentWorker(
         // A job id the console could still redeliver must stay answerable; a month is far beyond any job expiry.
         journal.Prune(clock.GetUtcNow().AddDays(-30));
         var jobs = new JobRunner(connector, journal, clock, _options.OutputLimitCharacters);
-        await using var hub = new HubClient(
-            new HubClientOptions
-            {
-                HubUrl = new Uri(identity.ServerUrl + identity.HubPath),
-                AccessTokenProvider = _ => ValueTask.FromResult<string?>(identity.Credential),
-                MaxReconnectDelay = _options.MaxReconnectDelay,
-            },
-            loggers.CreateLogger<HubClient>());
-
-        Task SendStepAsync(JobStepEvent step, CancellationToken cancellationToken) =>
-            ReportAsync(hub, AgentHub.Server.ReportJobStep, step, cancellationToken);
+        await using var hub = new AgentHubConnection(
+            new Uri(identity.ServerUrl + identity.HubPath),
+            () => Task.FromResult<string?>(identity.Credential),
+            new ReconnectBackoff(TimeSpan.FromSeconds(1), _options.MaxReconnectDelay),
+            loggers);
 
         // Jobs interrupted by a crash are finished (rolled back) before anything new runs.
         await _oneJobAtATime.WaitAsync(stoppingToken).ConfigureAwait(false);
         try
         {
-            foreach (var outcome in await jobs.ReconcileUnfinishedAsync(SendStepAsync, stoppingToken).ConfigureAwait(false))
+            foreach (var outcome in await jobs.ReconcileUnfinishedAsync((step, ct) => SendStepAsync(hub, step, ct), stoppingToken).ConfigureAwait(false))
             {
                 LogReconciled(outcome.JobId, outcome.State);
             }
@@ -85,34 +79,16 @@ public sealed partial class AgentWorker(
             _oneJobAtATime.Release();
         }
 
-        hub.On<JobDispatch>(AgentHub.Agent.DispatchJob, (job, handlerCancellation) =>
-        {
-            // The job runs outside the hub handler so a long restart never holds the receive loop; it ends on shutdown only.
-            JobStepSink sink = SendStepAsync;
-            _ = Task.Run(() => RunJobAsync(job, identity, jobs, hub, sink, stoppingToken), CancellationToken.None);
-            return Task.CompletedTask;
-        });
-        hub.On(AgentHub.Agent.RequestSnapshot, async (_, cancellationToken) =>
-        {
-            await ReportSnapshotAsync(identity, hub, cancellationToken).ConfigureAwait(false);
-            return null;
-        });
+        hub.Register(new Handlers(this, identity, jobs, hub));
         hub.Connected += async cancellationToken =>
         {
             var open = journal.All()
                 .Select(e => e.Completion ?? new JobCompletion(e.Job.JobId, AgentJobState.Running, e.Diff, null, clock.GetUtcNow()))
                 .Where(c => c.FinishedAt > clock.GetUtcNow().AddDays(-7))
                 .ToArray();
-            var welcome = await hub.InvokeAsync<AgentWelcome>(
-                AgentHub.Server.Hello,
-                [new AgentHello(identity.AgentId, EnrollmentClient.AgentVersion, connector.Kind, Dns.GetHostName(), open)],
-                cancellationToken).ConfigureAwait(false);
-            if (welcome is not null)
-            {
-                _heartbeatInterval = welcome.HeartbeatInterval > TimeSpan.Zero ? welcome.HeartbeatInterval : _heartbeatInterval;
-                _snapshotInterval = welcome.SnapshotInterval > TimeSpan.Zero ? welcome.SnapshotInterval : _snapshotInterval;
-            }
-
+            var welcome = await hub.Hub.Hello(new AgentHello(identity.AgentId, EnrollmentClient.AgentVersion, connector.Kind, Dns.GetHostName(), open)).ConfigureAwait(false);
+            _heartbeatInterval = welcome.HeartbeatInterval > TimeSpan.Zero ? welcome.HeartbeatInterval : _heartbeatInterval;
+            _snapshotInterval = welcome.SnapshotInterval > TimeSpan.Zero ? welcome.SnapshotInterval : _snapshotInterval;
             await FlushAsync(hub, cancellationToken).ConfigureAwait(false);
             await ReportSnapshotAsync(identity, hub, cancellationToken).ConfigureAwait(false);
         };
@@ -121,30 +97,38 @@ public sealed partial class AgentWorker(
         var nextSnapshot = clock.GetUtcNow() + _snapshotInterval;
         while (!stoppingToken.IsCancellationRequested)
         {
-            try
+            var tick = Task.Delay(_heartbeatInterval, clock, stoppingToken);
+            if (await Task.WhenAny(tick, hub.CredentialRefused).ConfigureAwait(false) == hub.CredentialRefused)
             {
-                await Task.Delay(_heartbeatInterval, clock, stoppingToken).ConfigureAwait(false);
+                LogCredentialRefused(identity.ToString(), (await hub.CredentialRefused.ConfigureAwait(false)).Message, _options.StateDirectory);
+
+                // Like a refused enrollment token: a non-zero exit shows the agent as failed, and retrying would only
+                // present the same dead credential again (the systemd unit does not restart on exit code 3).
+                Environment.ExitCode = 3;
+                lifetime.StopApplication();
+                break;
             }
-            catch (OperationCanceledException)
+
+            if (tick.IsCanceled)
             {
                 break;
             }
 
-            if (hub.State != HubClientState.Connected)
+            if (!hub.IsConnected)
             {
                 continue;
             }
 
             try
             {
-                await hub.SendAsync(AgentHub.Server.Heartbeat, [new AgentHeartbeat(identity.AgentId, clock.GetUtcNow(), _runningJob)], stoppingToken).ConfigureAwait(false);
+                await hub.Hub.Heartbeat(new AgentHeartbeat(identity.AgentId, clock.GetUtcNow(), _runningJob)).ConfigureAwait(false);
                 if (clock.GetUtcNow() >= nextSnapshot)
                 {
                     nextSnapshot = clock.GetUtcNow() + _snapshotInterval;
                     await ReportSnapshotAsync(identity, hub, stoppingToken).ConfigureAwait(false);
                 }
             }
-            catch (IOException exception)
+            catch (Exception exception) when (AgentHubConnection.IsConnectionFailure(exception) && !stoppingToken.IsCancellationRequested)
             {
                 LogHeartbeatFailed(exception.Message);
             }
@@ -161,7 +145,7 @@ public sealed partial class AgentWorker(
         base.Dispose();
     }
 
-    private async Task RunJobAsync(JobDispatch job, AgentIdentity identity, JobRunner jobs, HubClient hub, JobStepSink steps, CancellationToken stoppingToken)
+    private async Task RunJobAsync(JobDispatch job, AgentIdentity identity, JobRunner jobs, AgentHubConnection hub, CancellationToken stoppingToken)
     {
         try
         {
@@ -170,7 +154,7 @@ public sealed partial class AgentWorker(
             try
             {
                 _runningJob = job.JobId;
-                completion = await jobs.RunAsync(job, identity.ServerId, steps, stoppingToken).ConfigureAwait(false);
+                completion = await jobs.RunAsync(job, identity.ServerId, (step, ct) => SendStepAsync(hub, step, ct), stoppingToken).ConfigureAwait(false);
             }
             finally
             {
@@ -179,7 +163,7 @@ public sealed partial class AgentWorker(
             }
 
             LogJobFinished(job.JobId, completion.State);
-            await ReportAsync(hub, AgentHub.Server.ReportJobCompleted, completion, stoppingToken).ConfigureAwait(false);
+            await ReportAsync(hub, AgentHub.Server.ReportJobCompleted, h => h.ReportJobCompleted(completion), stoppingToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -190,7 +174,7 @@ public sealed partial class AgentWorker(
             // Nothing may end a job silently: the console hears that it failed and why.
             LogJobCrashed(job.JobId, exception.Message);
             var completion = new JobCompletion(job.JobId, AgentJobState.Failed, [], "The agent could not run the job: " + exception.Message, clock.GetUtcNow());
-            await ReportAsync(hub, AgentHub.Server.ReportJobCompleted, completion, stoppingToken).ConfigureAwait(false);
+            await ReportAsync(hub, AgentHub.Server.ReportJobCompleted, h => h.ReportJobCompleted(completion), stoppingToken).ConfigureAwait(false);
         }
     }
 
@@ -199,9 +183,9 @@ public sealed partial class AgentWorker(
     /// the console is unreachable (a restart mid-job) are delivered after the reconnect instead of being lost; the oldest
     /// are dropped beyond <see cref="OutboxLimit"/>, and the journal still answers for every job's final state.
     /// </summary>
-    private async Task ReportAsync(HubClient hub, string method, object payload, CancellationToken cancellationToken)
+    private async Task ReportAsync(AgentHubConnection hub, string method, Func<IAgentHub, Task> send, CancellationToken cancellationToken)
     {
-        _outbox.Enqueue((method, payload));
+        _outbox.Enqueue((method, send));
         while (_outbox.Count > OutboxLimit && _outbox.TryDequeue(out _))
         {
             LogOutboxFull(OutboxLimit);
@@ -210,9 +194,12 @@ public sealed partial class AgentWorker(
         await FlushAsync(hub, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task FlushAsync(HubClient hub, CancellationToken cancellationToken)
+    private Task SendStepAsync(AgentHubConnection hub, JobStepEvent step, CancellationToken cancellationToken) =>
+        ReportAsync(hub, AgentHub.Server.ReportJobStep, h => h.ReportJobStep(step), cancellationToken);
+
+    private async Task FlushAsync(AgentHubConnection hub, CancellationToken cancellationToken)
     {
-        if (hub.State != HubClientState.Connected)
+        if (!hub.IsConnected)
         {
             return;
         }
@@ -224,9 +211,9 @@ public sealed partial class AgentWorker(
             {
                 try
                 {
-                    await hub.SendAsync(report.Method, [report.Payload], cancellationToken).ConfigureAwait(false);
+                    await report.Send(hub.Hub).ConfigureAwait(false);
                 }
-                catch (IOException exception)
+                catch (Exception exception) when (AgentHubConnection.IsConnectionFailure(exception))
                 {
                     LogStepNotSent(report.Method, exception.Message);
                     return;
@@ -241,15 +228,18 @@ public sealed partial class AgentWorker(
         }
     }
 
-    private async Task ReportSnapshotAsync(AgentIdentity identity, HubClient hub, CancellationToken cancellationToken)
+    private async Task ReportSnapshotAsync(AgentIdentity identity, AgentHubConnection hub, CancellationToken cancellationToken)
     {
         var collected = await connector.CollectAsync(cancellationToken).ConfigureAwait(false);
         var now = clock.GetUtcNow();
         var step = new JobStepEvent(Guid.Empty, 1, "collect settings", collected.Step.Succeeded ? JobStepState.Succeeded : JobStepState.Failed, now, now,
             Execution.OutputText.Truncate(collected.Step.Output, _options.OutputLimitCharacters), collected.Step.ExitCode);
         var report = new AgentSnapshotReport(identity.AgentId, collected.Snapshot, [step], collected.Snapshot is null ? "Collecting the settings failed; see the step output." : null);
-        await hub.SendAsync(AgentHub.Server.ReportSnapshot, [report], cancellationToken).ConfigureAwait(false);
+        await hub.Hub.ReportSnapshot(report).ConfigureAwait(false);
     }
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "The console refused the credential of {Identity} ({Reason}): it was revoked, or another agent was enrolled for this server. The agent stops. To enroll it again, delete credential.json in {StateDirectory} and set Agent:EnrollmentToken to a new token.")]
+    private partial void LogCredentialRefused(string identity, string reason, string stateDirectory);
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "The agent cannot start: {Reason}")]
     private partial void LogCannotStart(string reason);
@@ -271,4 +261,12 @@ public sealed partial class AgentWorker(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Heartbeat not sent: {Error}")]
     private partial void LogHeartbeatFailed(string error);
+
+    /// <summary>The hub's calls to this agent; the connection runs each off its receive loop.</summary>
+    private sealed class Handlers(AgentWorker worker, AgentIdentity identity, JobRunner jobs, AgentHubConnection hub) : IAgentClient
+    {
+        public Task DispatchJob(JobDispatch job, CancellationToken cancellationToken) => worker.RunJobAsync(job, identity, jobs, hub, cancellationToken);
+
+        public Task RequestSnapshot(CancellationToken cancellationToken) => worker.ReportSnapshotAsync(identity, hub, cancellationToken);
+    }
 }

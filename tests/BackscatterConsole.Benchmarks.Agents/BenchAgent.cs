@@ -4,13 +4,14 @@ using BackscatterConsole.Shared.Agents;
 namespace BackscatterConsole.Benchmarks.Agents;
 
 /// <summary>
-/// One simulated agent on the agent's own hub client: says hello on every (re)connect, heartbeats at the interval the
-/// console hands out, and answers <c>DispatchJob</c> like an agent doing a dry run (plan started, plan done, completed)
-/// without touching any mail server, so the measured time is the console's and the transport's.
+/// One simulated agent on the agent's own hub connection (<see cref="AgentHubConnection"/>, the ASP.NET Core SignalR
+/// client): says hello on every (re)connect, heartbeats at the interval the console hands out, and answers
+/// <c>DispatchJob</c> like an agent doing a dry run (plan started, plan done, completed) without touching any mail
+/// server, so the measured time is the console's and the transport's.
 /// </summary>
-internal sealed class BenchAgent : IAsyncDisposable
+internal sealed class BenchAgent : IAsyncDisposable, IAgentClient
 {
-    private readonly HubClient _client;
+    private readonly AgentHubConnection _client;
     private readonly EnrollmentResponse _enrolled;
     private readonly TaskCompletionSource<AgentWelcome> _welcomed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stopping = new();
@@ -21,13 +22,12 @@ internal sealed class BenchAgent : IAsyncDisposable
     public BenchAgent(Uri baseAddress, EnrollmentResponse enrolled)
     {
         _enrolled = enrolled;
-        _client = new HubClient(new HubClientOptions
-        {
-            HubUrl = new Uri(baseAddress, enrolled.HubPath),
-            AccessTokenProvider = _ => ValueTask.FromResult<string?>(enrolled.Credential),
-        });
+        _client = new AgentHubConnection(
+            new Uri(baseAddress, enrolled.HubPath),
+            () => Task.FromResult<string?>(enrolled.Credential),
+            new ReconnectBackoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60)));
         _client.Connected += HelloAsync;
-        _client.On<JobDispatch>(AgentHub.Agent.DispatchJob, RunDryAsync);
+        _client.Register(this);
     }
 
     public Guid ServerId => _enrolled.ServerId;
@@ -39,7 +39,7 @@ internal sealed class BenchAgent : IAsyncDisposable
     /// <summary>Handshakes so far: more than one means the connection dropped and came back during the run.</summary>
     public int ConnectionCount => _client.ConnectionCount;
 
-    public bool IsConnected => _client.State == HubClientState.Connected;
+    public bool IsConnected => _client.IsConnected;
 
     /// <summary>Connects, waits for the console's welcome and starts heartbeating; the first beat is spread over one interval.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -60,7 +60,7 @@ internal sealed class BenchAgent : IAsyncDisposable
 
     private async Task HelloAsync(CancellationToken cancellationToken)
     {
-        var welcome = await _client.InvokeAsync<AgentWelcome>(AgentHub.Server.Hello, [new AgentHello(_enrolled.AgentId, "bench", AgentConnectorKind.Postfix, "mx-bench.example.com", [])], cancellationToken);
+        var welcome = await _client.Hub.Hello(new AgentHello(_enrolled.AgentId, "bench", AgentConnectorKind.Postfix, "mx-bench.example.com", []));
         _welcomed.TrySetResult(welcome ?? throw new InvalidOperationException("The console answered Hello without a welcome."));
     }
 
@@ -74,10 +74,10 @@ internal sealed class BenchAgent : IAsyncDisposable
             {
                 try
                 {
-                    await _client.SendAsync(AgentHub.Server.Heartbeat, [new AgentHeartbeat(_enrolled.AgentId, DateTimeOffset.UtcNow, null)], stopping);
+                    await _client.Hub.Heartbeat(new AgentHeartbeat(_enrolled.AgentId, DateTimeOffset.UtcNow, null));
                     Interlocked.Increment(ref _heartbeatsSent);
                 }
-                catch (IOException)
+                catch (Exception exception) when (AgentHubConnection.IsConnectionFailure(exception) && !stopping.IsCancellationRequested)
                 {
                     // Disconnected for a moment; the client reconnects and the next beat goes out. Counted, and reported.
                     Interlocked.Increment(ref _heartbeatFailures);
@@ -91,12 +91,16 @@ internal sealed class BenchAgent : IAsyncDisposable
         }
     }
 
-    private async Task RunDryAsync(JobDispatch job, CancellationToken cancellationToken)
+    /// <summary>A dry run: plan started, plan done, completed.</summary>
+    public async Task DispatchJob(JobDispatch job, CancellationToken cancellationToken)
     {
         var started = DateTimeOffset.UtcNow;
-        await _client.SendAsync(AgentHub.Server.ReportJobStep, [new JobStepEvent(job.JobId, 1, "plan", JobStepState.Running, started, null, string.Empty, null)], cancellationToken);
-        await _client.SendAsync(AgentHub.Server.ReportJobStep, [new JobStepEvent(job.JobId, 1, "plan", JobStepState.Succeeded, started, DateTimeOffset.UtcNow, "$ postconf -h (bench)\nok", 0)], cancellationToken);
+        await _client.Hub.ReportJobStep(new JobStepEvent(job.JobId, 1, "plan", JobStepState.Running, started, null, string.Empty, null));
+        await _client.Hub.ReportJobStep(new JobStepEvent(job.JobId, 1, "plan", JobStepState.Succeeded, started, DateTimeOffset.UtcNow, "$ postconf -h (bench)\nok", 0));
         var diff = job.Changes.Select(c => new SettingDiff(c.Name, c.Operation, c.Value, ["old"], [c.Value], false)).ToList();
-        await _client.SendAsync(AgentHub.Server.ReportJobCompleted, [new JobCompletion(job.JobId, AgentJobState.Succeeded, diff, null, DateTimeOffset.UtcNow)], cancellationToken);
+        await _client.Hub.ReportJobCompleted(new JobCompletion(job.JobId, AgentJobState.Succeeded, diff, null, DateTimeOffset.UtcNow));
     }
+
+    /// <summary>The benchmark never asks for snapshots.</summary>
+    public Task RequestSnapshot(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -13,7 +13,7 @@ using BackscatterConsole.Shared.Servers;
 namespace BackscatterConsole.Benchmarks.Agents;
 
 /// <summary>
-/// Agents benchmark (issue 5, point 9): 1,000 agents on the agent's own SignalR client, in this one load process,
+/// Agents benchmark (issue 5, point 9): 1,000 agents on the agent's own hub connection (the ASP.NET Core SignalR client), in this one load process,
 /// connected to one console running as a separate process, heartbeating; reports the console's memory per connection,
 /// its CPU with all agents connected, and the time from POST /api/v1/jobs to the first step event on the status hub.
 /// Targets: under 100 KB per connection, p99 under 100 ms.

@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Text.Json;
-using BackscatterConsole.Agent.Transport;
 using BackscatterConsole.Shared.Jobs;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR.Client;
 
 namespace BackscatterConsole.Benchmarks.Agents;
 
@@ -13,22 +13,18 @@ namespace BackscatterConsole.Benchmarks.Agents;
 /// </summary>
 internal sealed class StatusWatcher : IAsyncDisposable
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-    private readonly HubClient _client;
+    private readonly HubConnection _client;
     private readonly ConcurrentDictionary<Guid, Expectation> _expected = new();
 
     public StatusWatcher(Uri baseAddress, string apiToken)
     {
-        _client = new HubClient(new HubClientOptions
-        {
-            HubUrl = new Uri(baseAddress, "/hubs/status"),
-            AccessTokenProvider = _ => ValueTask.FromResult<string?>(apiToken),
-        });
-        _client.On("jobUpdated", (arguments, _) =>
+        _client = new HubConnectionBuilder()
+            .WithUrl(new Uri(baseAddress, "/hubs/status"), HttpTransportType.WebSockets, o => o.AccessTokenProvider = () => Task.FromResult<string?>(apiToken))
+            .Build();
+        _client.On<JobUpdatedEvent>("jobUpdated", update =>
         {
             var received = Stopwatch.GetTimestamp();
-            if (arguments.Count > 0 && arguments[0].Deserialize<JobUpdatedEvent>(Json) is { } update
-                && _expected.TryGetValue(update.ServerId, out var expectation))
+            if (_expected.TryGetValue(update.ServerId, out var expectation))
             {
                 if (update.Step is not null)
                 {
@@ -40,18 +36,15 @@ internal sealed class StatusWatcher : IAsyncDisposable
                     expectation.Final.TrySetResult(update);
                 }
             }
-
-            return Task.FromResult<object?>(null);
         });
     }
 
     public async Task StartAsync(IEnumerable<Guid> serverIds, CancellationToken cancellationToken)
     {
-        await _client.StartAsync();
-        await _client.WaitForConnectedAsync(cancellationToken);
+        await _client.StartAsync(cancellationToken);
         foreach (var serverId in serverIds)
         {
-            await _client.InvokeAsync<JsonElement>("SubscribeServer", [serverId], cancellationToken);
+            await _client.InvokeAsync("SubscribeServer", serverId, cancellationToken);
         }
     }
 

@@ -39,8 +39,9 @@ public sealed class AgentOptions
     public TimeSpan MaxReconnectDelay { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
-    /// Run under the Windows Service Control Manager (set it in the service's command line, for example
-    /// <c>backscatter-agent.exe --Agent:WindowsService=true</c>). Windows only.
+    /// Insist on running under the Windows Service Control Manager (set it in the service's command line, for example
+    /// <c>backscatter-agent.exe --Agent:WindowsService=true</c>): the service integration itself switches on whenever the
+    /// manager started the process, and this makes a start from anywhere else fail with the reason. Windows only.
     /// </summary>
     public bool WindowsService { get; set; }
 

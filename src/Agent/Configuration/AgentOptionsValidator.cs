@@ -59,6 +59,10 @@ public sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
         {
             errors.Add("Agent:WindowsService is for Windows only; under systemd use a unit with Type=notify (see src/Agent/README.md).");
         }
+        else if (options.WindowsService && !Hosting.ServiceManagers.StartedByWindowsServiceManager())
+        {
+            errors.Add("Agent:WindowsService is set but the Service Control Manager did not start the agent; install it with sc.exe create (see src/Agent/README.md), or leave the option unset to run it from a console.");
+        }
 
         if (options.Postfix.MailboxLimit is < 1 or > 5000 || options.Carbonio.MailboxLimit is < 1 or > 5000)
         {

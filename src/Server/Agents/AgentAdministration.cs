@@ -15,7 +15,7 @@ namespace BackscatterConsole.Server.Agents;
 internal sealed class AgentAdministration(
     AppDbContext db,
     AgentPresence presence,
-    IHubContext<AgentsHub> hub,
+    IHubContext<AgentsHub, IAgentClient> hub,
     AuditTrail audit,
     IOptions<AgentOptions> options,
     TimeProvider clock) : IAgentAdministration
@@ -192,7 +192,7 @@ internal sealed class AgentAdministration(
             return OperationResult.Fail(OperationStatus.Conflict, $"The agent on '{agent.HostName}' is not connected, so it cannot collect now; it reports a snapshot as soon as it reconnects.");
         }
 
-        await hub.Clients.Client(connection.ConnectionId).SendAsync(AgentHub.Agent.RequestSnapshot, cancellationToken);
+        await hub.Clients.Client(connection.ConnectionId).RequestSnapshot(cancellationToken);
         await audit.RecordAsync(
             new AuditEvent(AuditActions.AgentSnapshotRequested, "server", serverId.ToString(), Detail: $"Asked the agent on '{agent.HostName}' for a fresh settings snapshot of '{server.Name}'."),
             cancellationToken);

@@ -37,7 +37,7 @@ internal sealed class AgentsHub(
     Jobs.JobDispatcher dispatcher,
     ILiveNotifier presenceEvents,
     IOptions<AgentOptions> options,
-    TimeProvider clock) : Hub
+    TimeProvider clock) : Hub<IAgentClient>, IAgentHub
 {
     public override async Task OnConnectedAsync()
     {

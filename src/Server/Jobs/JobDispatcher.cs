@@ -14,7 +14,7 @@ namespace BackscatterConsole.Server.Jobs;
 /// queued while the agent was offline, or dispatched just before it dropped, reaches it. The agent's journal makes a
 /// repeated dispatch of the same job id harmless.
 /// </summary>
-internal sealed class JobDispatcher(AppDbContext db, AgentPresence presence, IHubContext<AgentsHub> agents, ILiveNotifier events, TimeProvider clock, ILogger<JobDispatcher> logger)
+internal sealed class JobDispatcher(AppDbContext db, AgentPresence presence, IHubContext<AgentsHub, IAgentClient> agents, ILiveNotifier events, TimeProvider clock, ILogger<JobDispatcher> logger)
 {
     public async Task DispatchPendingAsync(Guid serverId, CancellationToken cancellationToken)
     {
@@ -34,7 +34,7 @@ internal sealed class JobDispatcher(AppDbContext db, AgentPresence presence, IHu
             var dispatch = new JobDispatch(job.Id, job.ServerId, changes.Select(c => new SettingChange(c.Name, c.Operation, c.Value)).ToList(), job.DryRun, new DateTimeOffset(job.ExpiresAt, TimeSpan.Zero));
             try
             {
-                await agents.Clients.Client(connection.ConnectionId).SendAsync(AgentHub.Agent.DispatchJob, dispatch, cancellationToken);
+                await agents.Clients.Client(connection.ConnectionId).DispatchJob(dispatch, cancellationToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

@@ -25,7 +25,7 @@ internal sealed class JobReports(
     ISettingsSnapshotService snapshots,
     IScanService scans,
     AgentPresence presence,
-    IHubContext<AgentsHub> agents,
+    IHubContext<AgentsHub, IAgentClient> agents,
     ChangeRequests.ChangeRequestProgress changeRequests,
     ILogger<JobReports> logger)
 {
@@ -101,7 +101,7 @@ internal sealed class JobReports(
         if (job.AwaitingVerification && presence.Connection(agentId) is { } connection)
         {
             // Verification re-runs the checks on fresh values: ask the agent for them; the scan starts when they arrive.
-            await agents.Clients.Client(connection.ConnectionId).SendAsync(AgentHub.Agent.RequestSnapshot, cancellationToken);
+            await agents.Clients.Client(connection.ConnectionId).RequestSnapshot(cancellationToken);
         }
     }
 

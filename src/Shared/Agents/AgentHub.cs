@@ -1,13 +1,15 @@
 namespace BackscatterConsole.Shared.Agents;
 
 /// <summary>
-/// The agents hub: its path and the names of its methods in both directions. Agents connect over WebSockets with the JSON
-/// hub protocol and their long-lived credential as a bearer token (<c>Authorization: Bearer …</c>, and also
-/// <c>?access_token=…</c> because browsers and proxies drop headers on WebSocket upgrades).
+/// The agents hub: its path and the names of its methods in both directions (the methods of <see cref="IAgentHub"/> and
+/// <see cref="IAgentClient"/>). Agents connect with the ASP.NET Core SignalR client over WebSockets with the JSON hub
+/// protocol and their long-lived credential as a bearer token (<c>Authorization: Bearer …</c>; the console also accepts
+/// <c>?access_token=…</c>, which browser clients need).
 /// </summary>
 /// <remarks>
-/// <para>The agent connects straight over WebSockets without calling negotiate, so the hub must allow the WebSockets
-/// transport, and the bearer handler must read <c>access_token</c> from the query string for this path.</para>
+/// <para>The agent calls negotiate and then opens the WebSocket, both with the bearer token, so a refused credential is a
+/// plain <c>401</c> on negotiate. The agent stops on a <c>401</c> instead of retrying: a revoked or replaced credential
+/// never becomes valid again.</para>
 /// <para>Sequence: enroll once (<see cref="EnrollPath"/>) → connect → <see cref="Server.Hello"/> (answered with
 /// <see cref="AgentWelcome"/>) → <see cref="Server.ReportSnapshot"/> → then heartbeats, snapshots and job reports. After
 /// a reconnect the agent says hello again, listing in <see cref="AgentHello.OpenJobs"/> every job it ran in the last
@@ -34,28 +36,28 @@ public static class AgentHub
         /// First call after every (re)connect: <see cref="AgentHello"/> → <see cref="AgentWelcome"/>. The hub records presence,
         /// and answers with the intervals to use and the jobs the agent should reconcile or run.
         /// </summary>
-        public const string Hello = "Hello";
+        public const string Hello = nameof(IAgentHub.Hello);
 
         /// <summary>Periodic liveness report: <see cref="AgentHeartbeat"/>, no result.</summary>
-        public const string Heartbeat = "Heartbeat";
+        public const string Heartbeat = nameof(IAgentHub.Heartbeat);
 
         /// <summary>A settings snapshot collected by the connector: <see cref="AgentSnapshotReport"/>, no result.</summary>
-        public const string ReportSnapshot = "ReportSnapshot";
+        public const string ReportSnapshot = nameof(IAgentHub.ReportSnapshot);
 
         /// <summary>One step of a job changed state: <see cref="JobStepEvent"/>, no result. Sent as each step starts and ends.</summary>
-        public const string ReportJobStep = "ReportJobStep";
+        public const string ReportJobStep = nameof(IAgentHub.ReportJobStep);
 
         /// <summary>A job reached a final state on the agent: <see cref="JobCompletion"/>, no result.</summary>
-        public const string ReportJobCompleted = "ReportJobCompleted";
+        public const string ReportJobCompleted = nameof(IAgentHub.ReportJobCompleted);
     }
 
     /// <summary>Methods the hub invokes on the agent.</summary>
     public static class Agent
     {
         /// <summary>Run a job: one argument, <see cref="JobDispatch"/>. The agent reports steps and completion through the server methods.</summary>
-        public const string DispatchJob = "DispatchJob";
+        public const string DispatchJob = nameof(IAgentClient.DispatchJob);
 
         /// <summary>Collect and report a settings snapshot now: no arguments.</summary>
-        public const string RequestSnapshot = "RequestSnapshot";
+        public const string RequestSnapshot = nameof(IAgentClient.RequestSnapshot);
     }
 }

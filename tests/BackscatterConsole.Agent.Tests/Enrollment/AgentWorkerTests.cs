@@ -121,7 +121,7 @@ public sealed class AgentWorkerTests : IDisposable
     }
 
     [Fact]
-    public async Task Agent_CredentialRevokedWhileConnected_IsDisconnectedKeepsRetryingAndReturnsWhenAllowed()
+    public async Task Agent_ConsoleDropsItsConnections_KeepsRetryingAndReturnsWhenAllowed()
     {
         var log = new ConsoleLog();
         await using var console = await FakeConsole.StartAsync(log);
@@ -129,20 +129,54 @@ public sealed class AgentWorkerTests : IDisposable
         await agent.StartAsync();
         await Eventually(() => log.Hellos.Count == 1, "the agent said hello");
 
-        log.Revoked = true;
+        log.AbortConnections = true;
         foreach (var context in log.Contexts.Values)
         {
             context.Abort();
         }
 
         var attempts = Volatile.Read(ref log.ConnectAttempts);
-        await Eventually(() => Volatile.Read(ref log.ConnectAttempts) >= attempts + 3, "the refused agent kept retrying");
+        await Eventually(() => Volatile.Read(ref log.ConnectAttempts) >= attempts + 3, "the dropped agent kept retrying");
         Assert.Single(log.Hellos);
-        Assert.True(log.Contexts.IsEmpty);
 
-        log.Revoked = false;
+        log.AbortConnections = false;
         await Eventually(() => log.Hellos.Count == 2, "the agent came back once allowed again");
         await agent.StopAsync();
+    }
+
+    [Fact]
+    public async Task RealAgent_CredentialRefusedWith401_ExitsWithCode3SayingWhyAndStopsConnecting()
+    {
+        var log = new ConsoleLog();
+        await using var console = await FakeConsole.StartAsync(log);
+        using var agent = new AgentProcess(
+        [
+            $"--Agent:ServerUrl=http://127.0.0.1:{console.Port}",
+            $"--Agent:EnrollmentToken={ConsoleLog.Token}",
+            $"--Agent:StateDirectory={_state.Path}",
+            "--Agent:Connector=postfix",
+            "--Agent:MaxReconnectDelay=00:00:01",
+            $"--Agent:Postfix:ConfigDirectory={_postfix.ConfigDirectory}",
+            "--Agent:Postfix:PostconfPath=/usr/sbin/postconf",
+        ]);
+        await Eventually(() => log.Hellos.Count == 1, "the agent said hello");
+
+        // What the console does on revocation: drop the connection, and answer 401 from then on.
+        log.RefuseCredential = true;
+        foreach (var context in log.Contexts.Values)
+        {
+            context.Abort();
+        }
+
+        using (var timeout = new CancellationTokenSource(Wait))
+        {
+            await agent.WaitForExitAsync(timeout.Token);
+        }
+
+        Assert.Equal(3, agent.ExitCode);
+        Assert.Contains("The console refused the credential of agent " + ConsoleLog.AgentId, agent.Output, StringComparison.Ordinal);
+        Assert.Contains("delete credential.json in " + _state.Path, agent.Output, StringComparison.Ordinal);
+        Assert.InRange(Volatile.Read(ref log.HubRequests), 2, 4);
     }
 
     [Fact]

@@ -1,17 +1,15 @@
-using System.Collections.Concurrent;
 using System.Net.Sockets;
 using System.Text;
-using BackscatterConsole.Agent.Hosting;
 using BackscatterConsole.Agent.Tests.Support;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace BackscatterConsole.Agent.Tests.Hosting;
 
 /// <summary>
-/// The agent under service managers: systemd's notify protocol with the real agent process and a real datagram socket,
-/// and the Windows Service Control Manager protocol through a scripted dispatcher (the Win32 calls cannot run on Linux).
+/// The real agent process under systemd's notify protocol, with a datagram socket the test owns as <c>NOTIFY_SOCKET</c>.
+/// Microsoft.Extensions.Hosting.Systemd 10.0 switches on only when the process's parent is named <c>systemd</c> (or the
+/// process is PID 1 with <c>NOTIFY_SOCKET</c> or <c>LISTEN_PID</c>, as in a container); <c>NOTIFY_SOCKET</c> alone is
+/// not enough. So the test starts the agent from a shell whose command name is <c>systemd</c>, as systemd itself would be.
+/// (The Windows Service Control Manager integration is the library's and cannot run on Linux.)
 /// </summary>
 public sealed class ServiceManagerTests : IDisposable
 {
@@ -21,92 +19,68 @@ public sealed class ServiceManagerTests : IDisposable
     public void Dispose() => _work.Dispose();
 
     [Fact]
-    public async Task RealAgent_UnderSystemdNotify_SendsReadyThenStoppingOnSigterm()
+    public async Task RealAgent_ChildOfSystemdWithNotifySocket_SendsReadyThenStoppingOnSigtermAndLogsForTheJournal()
     {
         var log = new ConsoleLog();
         await using var console = await FakeConsole.StartAsync(log);
         using var postfix = new PostfixInstance();
-        var socketPath = _work.Combine("notify.sock");
-        using var notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
-        notify.Bind(new UnixDomainSocketEndPoint(socketPath));
-        string[] arguments =
-        [
-            $"--Agent:ServerUrl=http://127.0.0.1:{console.Port}",
-            $"--Agent:EnrollmentToken={ConsoleLog.Token}",
-            $"--Agent:StateDirectory={_work.Combine("state")}",
-            "--Agent:Connector=postfix",
-            $"--Agent:Postfix:ConfigDirectory={postfix.ConfigDirectory}",
-            "--Agent:Postfix:PostconfPath=/usr/sbin/postconf",
-        ];
+        using var notify = BindNotifySocket(out var socketPath);
 
-        using var agent = new AgentProcess(arguments, new Dictionary<string, string> { [SystemdNotifier.SocketVariable] = socketPath });
+        using var agent = new AgentProcess(Arguments(console.Port, postfix), new Dictionary<string, string> { ["NOTIFY_SOCKET"] = socketPath }, parentLink: _work.Combine("systemd"));
         var ready = await ReceiveAsync(notify, agent);
-        Assert.StartsWith("READY=1\n", ready, StringComparison.Ordinal);
+        Assert.Equal("READY=1", ready);
         await agent.TerminateAsync(Wait);
 
-        Assert.StartsWith("STOPPING=1\n", await ReceiveAsync(notify, agent), StringComparison.Ordinal);
+        Assert.Equal("STOPPING=1", await ReceiveAsync(notify, agent));
         Assert.Equal(0, agent.ExitCode);
+
+        // The systemd console format: a <priority> prefix the journal reads, one line per message, no colours.
+        Assert.Contains(agent.Output.Split('\n'), line => line.StartsWith("<6>Microsoft.Hosting.Lifetime[0] Application started.", StringComparison.Ordinal));
     }
 
     [Fact]
-    public async Task Notifier_AbstractSocketName_IsSpelledWithANulByte()
+    public async Task RealAgent_NotifySocketButParentIsNotSystemd_StaysAPlainConsoleProgram()
     {
-        var name = "bsc-notify-" + Guid.NewGuid().ToString("N");
-        using var notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
-        notify.Bind(new UnixDomainSocketEndPoint("\0" + name));
-        var notifier = new SystemdNotifier("@" + name, NullLogger<SystemdNotifier>.Instance);
+        var log = new ConsoleLog();
+        await using var console = await FakeConsole.StartAsync(log);
+        using var postfix = new PostfixInstance();
+        using var notify = BindNotifySocket(out var socketPath);
 
-        await notifier.StartedAsync(CancellationToken.None);
+        using var agent = new AgentProcess(Arguments(console.Port, postfix), new Dictionary<string, string> { ["NOTIFY_SOCKET"] = socketPath });
+        using (var timeout = new CancellationTokenSource(Wait))
+        {
+            while (log.Hellos.IsEmpty)
+            {
+                await Task.Delay(50, timeout.Token);
+            }
+        }
 
-        Assert.StartsWith("READY=1", await ReceiveAsync(notify, agent: null), StringComparison.Ordinal);
+        // The host had started long before the hello; a notifier would have sent READY=1 by now.
+        Assert.Equal(0, notify.Available);
+        await agent.TerminateAsync(Wait);
+        Assert.Equal(0, notify.Available);
+        Assert.DoesNotContain("<6>", agent.Output, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Notifier_NobodyListening_WarnsAndCarriesOn()
-    {
-        var notifier = new SystemdNotifier(_work.Combine("nobody.sock"), NullLogger<SystemdNotifier>.Instance);
+    private string[] Arguments(int consolePort, PostfixInstance postfix) =>
+    [
+        $"--Agent:ServerUrl=http://127.0.0.1:{consolePort}",
+        $"--Agent:EnrollmentToken={ConsoleLog.Token}",
+        $"--Agent:StateDirectory={_work.Combine("state")}",
+        "--Agent:Connector=postfix",
+        $"--Agent:Postfix:ConfigDirectory={postfix.ConfigDirectory}",
+        "--Agent:Postfix:PostconfPath=/usr/sbin/postconf",
+    ];
 
-        await notifier.StartedAsync(CancellationToken.None);
-        await notifier.StoppingAsync(CancellationToken.None);
+    private Socket BindNotifySocket(out string path)
+    {
+        path = _work.Combine("notify.sock");
+        var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        socket.Bind(new UnixDomainSocketEndPoint(path));
+        return socket;
     }
 
-    [Fact]
-    public async Task WindowsLifetime_StopControl_ReportsEveryStateInOrderAndStopsTheHost()
-    {
-        var dispatcher = new ScriptedDispatcher();
-        using var host = Build(dispatcher);
-
-        await host.StartAsync();
-        Assert.Equal([ServiceState.StartPending, ServiceState.Running], dispatcher.States);
-        Assert.True(dispatcher.Control(WindowsServiceLifetime.ControlInterrogate));
-        Assert.False(dispatcher.Control(0x6), "pause/continue are not accepted");
-        Assert.True(dispatcher.Control(WindowsServiceLifetime.ControlStop));
-        await host.WaitForShutdownAsync().WaitAsync(Wait);
-
-        Assert.Equal([ServiceState.StartPending, ServiceState.Running, ServiceState.StopPending, ServiceState.Stopped], dispatcher.States);
-    }
-
-    [Fact]
-    public async Task WindowsLifetime_NotStartedByTheManager_FailsTheStartWithTheReason()
-    {
-        var dispatcher = new ScriptedDispatcher { Refusal = "the process was not started by the Service Control Manager (error 1063)." };
-        using var host = Build(dispatcher);
-
-        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync());
-
-        Assert.Contains("error 1063", failure.Message, StringComparison.Ordinal);
-        Assert.Empty(dispatcher.States);
-    }
-
-    private static IHost Build(ScriptedDispatcher dispatcher)
-    {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Services.AddSingleton<IServiceDispatcher>(dispatcher);
-        builder.Services.AddSingleton<IHostLifetime, WindowsServiceLifetime>();
-        return builder.Build();
-    }
-
-    private static async Task<string> ReceiveAsync(Socket socket, AgentProcess? agent)
+    private static async Task<string> ReceiveAsync(Socket socket, AgentProcess agent)
     {
         var buffer = new byte[4096];
         using var timeout = new CancellationTokenSource(Wait);
@@ -117,37 +91,8 @@ public sealed class ServiceManagerTests : IDisposable
         }
         catch (OperationCanceledException)
         {
-            Assert.Fail("No notification arrived." + (agent is null ? string.Empty : " Agent output:\n" + agent.Output));
+            Assert.Fail("No notification arrived. Agent output:\n" + agent.Output);
             throw;
         }
-    }
-
-    /// <summary>Stands in for the Service Control Manager: records reported states and sends control codes.</summary>
-    private sealed class ScriptedDispatcher : IServiceDispatcher, IServiceStatusReporter
-    {
-        private readonly ConcurrentQueue<ServiceState> _states = new();
-        private Func<int, bool>? _onControl;
-
-        public string? Refusal { get; init; }
-
-        public IReadOnlyList<ServiceState> States => [.. _states];
-
-        public Task<IServiceStatusReporter> ConnectAsync(string serviceName, Func<int, bool> onControl, CancellationToken cancellationToken)
-        {
-            Assert.Equal(WindowsServiceLifetime.ServiceName, serviceName);
-            _onControl = onControl;
-            return Refusal is null
-                ? Task.FromResult<IServiceStatusReporter>(this)
-                : Task.FromException<IServiceStatusReporter>(new InvalidOperationException(Refusal));
-        }
-
-        public void Report(ServiceState state, int exitCode, TimeSpan waitHint)
-        {
-            Assert.Equal(0, exitCode);
-            Assert.Equal(state is ServiceState.StartPending or ServiceState.StopPending, waitHint > TimeSpan.Zero);
-            _states.Enqueue(state);
-        }
-
-        public bool Control(int code) => _onControl!(code);
     }
 }

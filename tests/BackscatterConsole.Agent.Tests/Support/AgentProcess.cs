@@ -6,10 +6,18 @@ namespace BackscatterConsole.Agent.Tests.Support;
 /// <summary>The real agent program (backscatter-agent.dll from the agent's own build output) started as its own process.</summary>
 public sealed class AgentProcess : IDisposable
 {
+    private const string PidLinePrefix = "agent-pid ";
+
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private readonly TaskCompletionSource<int> _agentPid = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public AgentProcess(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
+    /// <summary>
+    /// Starts the agent. With <paramref name="parentLink"/> the agent's parent is a /bin/sh started through a symbolic
+    /// link at that path, so the parent's command name is the link's name (say <c>systemd</c>, which is what
+    /// Microsoft.Extensions.Hosting.Systemd looks for); signals then go to the agent itself, not to that parent.
+    /// </summary>
+    public AgentProcess(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? parentLink = null)
     {
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
         var start = new ProcessStartInfo(dotnet)
@@ -18,6 +26,21 @@ public sealed class AgentProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (parentLink is not null)
+        {
+            File.CreateSymbolicLink(parentLink, "/bin/sh");
+            start.FileName = parentLink;
+
+            // The shell stays the parent (the agent runs in the background, not exec'd) and passes on its exit code.
+            start.ArgumentList.Add("-c");
+            start.ArgumentList.Add("\"$0\" \"$@\" & echo \"" + PidLinePrefix + "$!\"; wait $!");
+            start.ArgumentList.Add(dotnet);
+        }
+        else
+        {
+            _agentPid.SetResult(0);
+        }
+
         start.ArgumentList.Add(AgentAssembly);
         foreach (var argument in arguments)
         {
@@ -77,14 +100,19 @@ public sealed class AgentProcess : IDisposable
         _process.WaitForExit();
     }
 
-    /// <summary>SIGTERM, as systemd sends on <c>systemctl stop</c>; waits for the process to exit.</summary>
+    /// <summary>SIGTERM to the agent, as systemd sends on <c>systemctl stop</c>; waits for the process to exit.</summary>
     public async Task TerminateAsync(TimeSpan timeout)
     {
-        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        await kill.WaitForExitAsync();
         using var limit = new CancellationTokenSource(timeout);
+        var agentPid = await _agentPid.Task.WaitAsync(limit.Token);
+        var pid = agentPid == 0 ? _process.Id : agentPid;
+        using var kill = Process.Start("kill", ["-TERM", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync(limit.Token);
         await _process.WaitForExitAsync(limit.Token);
     }
+
+    /// <summary>Waits for the process to exit by itself.</summary>
+    public Task WaitForExitAsync(CancellationToken cancellationToken) => _process.WaitForExitAsync(cancellationToken);
 
     /// <summary>The exit code; only valid after the process exited.</summary>
     public int ExitCode => _process.ExitCode;
@@ -104,6 +132,12 @@ public sealed class AgentProcess : IDisposable
     {
         if (line is null)
         {
+            return;
+        }
+
+        if (line.StartsWith(PidLinePrefix, StringComparison.Ordinal))
+        {
+            _agentPid.TrySetResult(int.Parse(line[PidLinePrefix.Length..], System.Globalization.CultureInfo.InvariantCulture));
             return;
         }
 

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using BackscatterConsole.Shared.Agents;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -23,9 +22,19 @@ public sealed class ConsoleLog
 
     public bool TokenSpent;
 
-    public volatile bool Revoked;
+    /// <summary>The hub refuses the credential with 401 on negotiate and on the WebSocket request, as the real console does for a revoked one.</summary>
+    public volatile bool RefuseCredential;
 
+    /// <summary>The hub accepts connections and aborts them at once (an authenticated connection the console drops).</summary>
+    public volatile bool AbortConnections;
+
+    /// <summary>Requests to the hub path (negotiate and WebSocket), refused ones included.</summary>
+    public int HubRequests;
+
+    /// <summary>Connections that reached the hub's OnConnectedAsync.</summary>
     public int ConnectAttempts;
+
+    public ConcurrentQueue<string> AuthorizationHeaders { get; } = new();
 
     public ConcurrentDictionary<string, HubCallerContext> Contexts { get; } = new();
 
@@ -50,7 +59,7 @@ public sealed class FakeAgentsHub(ConsoleLog log) : Hub
     public override Task OnConnectedAsync()
     {
         Interlocked.Increment(ref log.ConnectAttempts);
-        if (log.Revoked || Context.GetHttpContext()!.Request.Query["access_token"] != log.Credential)
+        if (log.AbortConnections)
         {
             Context.Abort();
             return Task.CompletedTask;
@@ -84,9 +93,30 @@ public sealed class FakeAgentsHub(ConsoleLog log) : Hub
 
 public static class FakeConsole
 {
-    /// <summary>Maps the enrollment endpoint (one token, usable once) and the agents hub.</summary>
-    public static void Map(IEndpointRouteBuilder app, ConsoleLog log)
+    /// <summary>
+    /// Maps the enrollment endpoint (one token, usable once) and the agents hub, which admits only the issued credential
+    /// as a bearer token (header, or <c>access_token</c> like the real console) and answers anything else with 401.
+    /// </summary>
+    public static void Map(WebApplication app, ConsoleLog log)
     {
+        app.Use(async (context, next) =>
+        {
+            if (context.Request.Path.StartsWithSegments(AgentHub.Path))
+            {
+                Interlocked.Increment(ref log.HubRequests);
+                string? header = context.Request.Headers.Authorization;
+                log.AuthorizationHeaders.Enqueue(header ?? string.Empty);
+                var credential = header is not null && header.StartsWith("Bearer ", StringComparison.Ordinal) ? header["Bearer ".Length..] : context.Request.Query["access_token"].ToString();
+                if (log.RefuseCredential || credential != log.Credential)
+                {
+                    context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                    return;
+                }
+            }
+
+            await next(context);
+        });
+
         app.MapPost(AgentHub.EnrollPath, (EnrollmentRequest request) =>
         {
             Interlocked.Increment(ref log.Enrollments);

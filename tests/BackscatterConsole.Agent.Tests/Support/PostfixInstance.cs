@@ -3,9 +3,9 @@ using System.Diagnostics;
 namespace BackscatterConsole.Agent.Tests.Support;
 
 /// <summary>
-/// A Postfix configuration directory made from the Debian package's /etc/postfix (master.cf, dynamicmaps.cf, postfix-files)
-/// plus a main.cf that accepts unknown recipients, with its own queue and data directories so nothing touches the system
-/// instance. postconf and postfix work on it through -c without a running instance.
+/// A Postfix configuration directory made from the Debian package's pristine master.cf (<see cref="PristinePostfix"/>)
+/// plus a main.cf that accepts unknown recipients, with its own queue and data directories so nothing reads or touches
+/// the system instance. postconf and postfix work on it through -c without a running instance.
 /// </summary>
 public sealed class PostfixInstance : IDisposable
 {
@@ -13,21 +13,11 @@ public sealed class PostfixInstance : IDisposable
 
     public PostfixInstance()
     {
-        if (!File.Exists("/usr/sbin/postconf") || !File.Exists("/etc/postfix/master.cf"))
-        {
-            throw new InvalidOperationException("Postfix is not installed (/usr/sbin/postconf, /etc/postfix/master.cf). Install the Debian package: run ./test.sh as root, or apt-get install postfix.");
-        }
-
+        PristinePostfix.EnsureInstalled("/usr/sbin/postconf");
         ConfigDirectory = _root.Combine("etc");
-        Directory.CreateDirectory(ConfigDirectory);
-        foreach (var file in Directory.GetFiles("/etc/postfix"))
-        {
-            File.Copy(file, System.IO.Path.Combine(ConfigDirectory, System.IO.Path.GetFileName(file)));
-        }
-
         Directory.CreateDirectory(_root.Combine("queue"));
         Directory.CreateDirectory(_root.Combine("data"));
-        File.WriteAllText(System.IO.Path.Combine(ConfigDirectory, "main.cf"), $"""
+        PristinePostfix.WriteConfigDirectory(ConfigDirectory, $"""
             compatibility_level = 3.6
             myhostname = mx.example.test
             mydestination = $myhostname, localhost

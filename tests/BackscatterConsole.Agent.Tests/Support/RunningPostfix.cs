@@ -7,7 +7,8 @@ namespace BackscatterConsole.Agent.Tests.Support;
 /// <summary>
 /// A real Postfix instance from the Debian package, started with <c>postfix -c DIR start</c> on its own configuration,
 /// queue and data directories, listening on 127.0.0.1 at a free port, accepting unknown recipients (the backscatter
-/// fault). The system instance and /etc/postfix are never touched; it logs to <c>maillog</c> in its directory.
+/// fault). Its master.cf is the package's pristine copy (<see cref="PristinePostfix"/>); the system instance and
+/// /etc/postfix are never read or touched; it logs to <c>maillog</c> in its directory.
 /// </summary>
 public sealed class RunningPostfix : IAsyncDisposable
 {
@@ -26,11 +27,7 @@ public sealed class RunningPostfix : IAsyncDisposable
 
     public static async Task<RunningPostfix> StartAsync()
     {
-        if (!File.Exists("/usr/sbin/postfix") || !File.Exists("/etc/postfix/master.cf"))
-        {
-            throw new InvalidOperationException("Postfix is not installed (/usr/sbin/postfix, /etc/postfix/master.cf). Install the Debian package: run ./test.sh as root, or apt-get install postfix.");
-        }
-
+        PristinePostfix.EnsureInstalled("/usr/sbin/postfix");
         var instance = new RunningPostfix(FreePort());
         var root = instance._root;
         if (!OperatingSystem.IsWindows())
@@ -39,15 +36,9 @@ public sealed class RunningPostfix : IAsyncDisposable
             File.SetUnixFileMode(root.Path, (UnixFileMode)0b111_101_101);
         }
 
-        Directory.CreateDirectory(instance.ConfigDirectory);
         Directory.CreateDirectory(root.Combine("queue"));
         Directory.CreateDirectory(root.Combine("data"));
-        foreach (var file in new[] { "master.cf", "dynamicmaps.cf", "postfix-files" })
-        {
-            File.Copy(Path.Combine("/etc/postfix", file), Path.Combine(instance.ConfigDirectory, file));
-        }
-
-        await File.WriteAllTextAsync(Path.Combine(instance.ConfigDirectory, "main.cf"), $"""
+        PristinePostfix.WriteConfigDirectory(instance.ConfigDirectory, $"""
             compatibility_level = 3.6
             myhostname = mx.example.test
             mydestination = $myhostname, localhost, example.test

@@ -1,7 +1,6 @@
-using System.Text.Json;
-using BackscatterConsole.Agent.Transport;
 using BackscatterConsole.Server.Tests.Infrastructure;
 using BackscatterConsole.Shared.Agents;
+using Microsoft.AspNetCore.SignalR.Client;
 
 namespace BackscatterConsole.Server.Tests.Agents;
 
@@ -21,26 +20,21 @@ public sealed class AgentPresenceLiveTests : IAsyncLifetime
         var server = await _app.CreateServerAsync();
         var enrolled = await _app.EnrollAsync(server.Id);
         var events = new List<AgentPresenceEvent>();
-        await using var watcher = new HubClient(new HubClientOptions
-        {
-            HubUrl = new Uri(_app.BaseAddress, "/hubs/status"),
-            AccessTokenProvider = _ => ValueTask.FromResult<string?>(AppFactory.AdminToken),
-        });
-        watcher.On<AgentPresenceEvent>("agentPresence", (e, _) =>
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await using var watcher = new HubConnectionBuilder()
+            .WithUrl(new Uri(_app.BaseAddress, "/hubs/status"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(AppFactory.AdminToken))
+            .Build();
+        watcher.On<AgentPresenceEvent>("agentPresence", e =>
         {
             lock (events)
             {
                 events.Add(e);
             }
-
-            return Task.CompletedTask;
         });
-        await watcher.StartAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        await watcher.WaitForConnectedAsync(timeout.Token);
-        await watcher.InvokeAsync<JsonElement?>("SubscribeServer", [server.Id], timeout.Token);
+        await watcher.StartAsync(timeout.Token);
+        await watcher.InvokeAsync("SubscribeServer", server.Id, timeout.Token);
 
-        await using var agent = _app.HubClient(enrolled.Credential);
+        await using var agent = _app.AgentConnection(enrolled.Credential);
         await agent.StartAsync();
         await agent.WaitForConnectedAsync(timeout.Token);
         await KestrelApp.WaitUntilAsync(() => Task.FromResult(Seen(events, AgentStatusDto.Online)));

@@ -7,12 +7,13 @@ using BackscatterConsole.Shared.Agents;
 using BackscatterConsole.Shared.Audit;
 using BackscatterConsole.Shared.Common;
 using BackscatterConsole.Shared.Servers;
+using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace BackscatterConsole.Server.Tests.Agents;
 
-/// <summary>Enrollment, presence and revocation with the real server on Kestrel and the agent's own hub client.</summary>
+/// <summary>Enrollment, presence and revocation with the real server on Kestrel and the agent's own hub connection.</summary>
 public sealed class AgentsTests : IAsyncLifetime
 {
     private KestrelApp _app = default!;
@@ -89,8 +90,8 @@ public sealed class AgentsTests : IAsyncLifetime
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         await client.WaitForConnectedAsync(timeout.Token);
 
-        var welcome = await client.InvokeAsync<AgentWelcome>(AgentHub.Server.Hello, [new AgentHello(enrolled.AgentId, "1.2.3", AgentConnectorKind.Postfix, "mx1.example.com", [])], timeout.Token);
-        await client.InvokeAsync<object>(AgentHub.Server.Heartbeat, [new AgentHeartbeat(enrolled.AgentId, DateTimeOffset.UtcNow, null)], timeout.Token);
+        var welcome = await client.Hub.Hello(new AgentHello(enrolled.AgentId, "1.2.3", AgentConnectorKind.Postfix, "mx1.example.com", []));
+        await client.Connection.InvokeAsync(AgentHub.Server.Heartbeat, new AgentHeartbeat(enrolled.AgentId, DateTimeOffset.UtcNow, null), timeout.Token);
 
         Assert.Equal(TimeSpan.FromSeconds(30), welcome!.HeartbeatInterval);
         var online = await _api.GetFromJsonAsync<AgentStatusDto>($"/api/v1/servers/{server.Id}/agent");
@@ -101,14 +102,15 @@ public sealed class AgentsTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.NoContent, (await _api.DeleteAsync($"/api/v1/servers/{server.Id}/agent")).StatusCode);
 
-        await WaitUntilAsync(() => client.State != HubClientState.Connected, timeout.Token);
+        await WaitUntilAsync(() => !client.IsConnected, timeout.Token);
         var offline = await _api.GetFromJsonAsync<AgentStatusDto>($"/api/v1/servers/{server.Id}/agent");
         Assert.Equal(AgentStatusDto.NeverConnected, offline!.Status);
         Assert.Null(offline.AgentId);
 
-        // The client keeps retrying, and every attempt is refused: the credential is dead.
-        await Task.Delay(TimeSpan.FromSeconds(2));
-        Assert.NotEqual(HubClientState.Connected, client.State);
+        // The credential is dead: the client's next attempt is refused with 401, and it stops for good.
+        var refusal = await client.CredentialRefused.WaitAsync(timeout.Token);
+        Assert.True(AgentHubConnection.IsCredentialRefused(refusal));
+        Assert.False(client.IsConnected);
         Assert.Equal(HttpStatusCode.NotFound, (await _api.DeleteAsync($"/api/v1/servers/{server.Id}/agent")).StatusCode);
     }
 
@@ -122,7 +124,7 @@ public sealed class AgentsTests : IAsyncLifetime
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         await client.WaitForConnectedAsync(timeout.Token);
 
-        await Assert.ThrowsAnyAsync<Exception>(() => client.InvokeAsync<AgentWelcome>(AgentHub.Server.Hello, [new AgentHello(Guid.NewGuid(), "1.0", AgentConnectorKind.Postfix, "evil", [])], timeout.Token));
+        await Assert.ThrowsAnyAsync<Exception>(() => client.Hub.Hello(new AgentHello(Guid.NewGuid(), "1.0", AgentConnectorKind.Postfix, "evil", [])));
 
         var audit = await _api.GetFromJsonAsync<PagedResult<AuditEntryDto>>($"/api/v1/audit?action={AuditActions.AgentIdentityMismatch}");
         Assert.Single(audit!.Items);
@@ -133,9 +135,12 @@ public sealed class AgentsTests : IAsyncLifetime
     {
         await using var client = Client("bsca_" + new string('y', 43));
         await client.StartAsync();
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
 
-        Assert.NotEqual(HubClientState.Connected, client.State);
+        var refusal = await client.CredentialRefused.WaitAsync(timeout.Token);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, Assert.IsType<HttpRequestException>(refusal).StatusCode);
+        Assert.False(client.IsConnected);
         Assert.Contains("401", client.LastError ?? string.Empty, StringComparison.Ordinal);
     }
 
@@ -151,9 +156,10 @@ public sealed class AgentsTests : IAsyncLifetime
 
         var second = await EnrollAsync(server.Id);
 
-        await WaitUntilAsync(() => client.State != HubClientState.Connected, timeout.Token);
+        await WaitUntilAsync(() => !client.IsConnected, timeout.Token);
         var status = await _api.GetFromJsonAsync<AgentStatusDto>($"/api/v1/servers/{server.Id}/agent");
         Assert.Equal(second.AgentId, status!.AgentId);
+        await client.CredentialRefused.WaitAsync(timeout.Token);
     }
 
     [Fact]
@@ -172,11 +178,7 @@ public sealed class AgentsTests : IAsyncLifetime
 
         var requested = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var client = Client(enrolled.Credential);
-        client.On(AgentHub.Agent.RequestSnapshot, (_, _) =>
-        {
-            requested.TrySetResult();
-            return Task.FromResult<object?>(null);
-        });
+        client.Connection.On(AgentHub.Agent.RequestSnapshot, () => requested.TrySetResult());
         await client.StartAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         await client.WaitForConnectedAsync(timeout.Token);
@@ -206,19 +208,19 @@ public sealed class AgentsTests : IAsyncLifetime
             Mailboxes = new Shared.Settings.MailboxFacts(DateTimeOffset.UtcNow, "hash:/etc/postfix/disabled", [new Shared.Settings.DisabledMailboxInfo("gone@example.org", "disabled", null!)], false, null),
         };
 
-        var refused = await Assert.ThrowsAsync<BackscatterConsole.Agent.Transport.HubException>(() =>
-            client.InvokeAsync<object>(AgentHub.Server.ReportSnapshot, [new AgentSnapshotReport(enrolled.AgentId, snapshot, [], null)], timeout.Token));
+        var refused = await Assert.ThrowsAsync<Microsoft.AspNetCore.SignalR.HubException>(() =>
+            client.Connection.InvokeAsync(AgentHub.Server.ReportSnapshot, new AgentSnapshotReport(enrolled.AgentId, snapshot, [], null), timeout.Token));
 
         Assert.Contains("every disabled mailbox a name, a status and its addresses", refused.Message, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.NotFound, (await _api.GetAsync($"/api/v1/servers/{server.Id}/settings-snapshots/latest")).StatusCode);
-        Assert.Equal(HubClientState.Connected, client.State);
+        Assert.True(client.IsConnected);
     }
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
     private static EnrollmentRequest Request(string token) => KestrelApp.EnrollmentRequest(token);
 
-    private HubClient Client(string credential) => _app.HubClient(credential);
+    private AgentHubConnection Client(string credential) => _app.AgentConnection(credential);
 
     private Task<ServerDto> CreateServerAsync() => _app.CreateServerAsync();
 

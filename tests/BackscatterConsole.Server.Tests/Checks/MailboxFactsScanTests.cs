@@ -5,6 +5,7 @@ using BackscatterConsole.Server.Tests.Infrastructure;
 using BackscatterConsole.Shared.Agents;
 using BackscatterConsole.Shared.Checks;
 using BackscatterConsole.Shared.Settings;
+using Microsoft.AspNetCore.SignalR.Client;
 
 namespace BackscatterConsole.Server.Tests.Checks;
 
@@ -82,11 +83,11 @@ public sealed class MailboxFactsScanTests(PostfixInstanceFixture postfix) : ICla
             Source = SettingsSources.Agent,
             Mailboxes = disabled.Length == 0 ? null : new MailboxFacts(DateTimeOffset.UtcNow, postfix.DisabledMailboxesTable, disabled, false, null),
         };
-        await using var hub = _app.HubClient(enrolled.Credential);
+        await using var hub = _app.AgentConnection(enrolled.Credential);
         await hub.StartAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         await hub.WaitForConnectedAsync(timeout.Token);
-        await hub.InvokeAsync<object>(AgentHub.Server.ReportSnapshot, [new AgentSnapshotReport(enrolled.AgentId, snapshot, [], null)], timeout.Token);
+        await hub.Connection.InvokeAsync(AgentHub.Server.ReportSnapshot, new AgentSnapshotReport(enrolled.AgentId, snapshot, [], null), timeout.Token);
     }
 
     private static ScanResultDto Result(ScanDto scan, string source) =>

@@ -10,7 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace BackscatterConsole.Server.Tests.Infrastructure;
 
-/// <summary>The server on real Kestrel (loopback, free port), so the agent's own WebSocket hub client can connect to it.</summary>
+/// <summary>The server on real Kestrel (loopback, free port), so the agent's own hub connection can connect to it.</summary>
 public sealed class KestrelApp : IAsyncDisposable
 {
     private KestrelApp(AppFactory factory, Uri baseAddress)
@@ -91,14 +91,11 @@ public sealed class KestrelApp : IAsyncDisposable
         return (await Api.GetFromJsonAsync<Shared.Jobs.JobDto>($"/api/v1/jobs/{jobId}"))!;
     }
 
-    /// <summary>The agent's real hub client, retrying quickly so tests do not wait on backoff.</summary>
-    public HubClient HubClient(string credential) => new(new HubClientOptions
-    {
-        HubUrl = new Uri(BaseAddress, AgentHub.Path),
-        AccessTokenProvider = _ => ValueTask.FromResult<string?>(credential),
-        InitialReconnectDelay = TimeSpan.FromMilliseconds(200),
-        MaxReconnectDelay = TimeSpan.FromSeconds(1),
-    });
+    /// <summary>The agent's real hub connection, retrying quickly so tests do not wait on backoff.</summary>
+    public AgentHubConnection AgentConnection(string credential) => new(
+        new Uri(BaseAddress, AgentHub.Path),
+        () => Task.FromResult<string?>(credential),
+        new ReconnectBackoff(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1)));
 
     public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan? timeout = null)
     {

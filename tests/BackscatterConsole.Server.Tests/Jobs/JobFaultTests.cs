@@ -5,6 +5,7 @@ using BackscatterConsole.Server.Tests.Infrastructure;
 using BackscatterConsole.Shared.Agents;
 using BackscatterConsole.Shared.Jobs;
 using BackscatterConsole.Shared.Servers;
+using Microsoft.AspNetCore.SignalR.Client;
 
 namespace BackscatterConsole.Server.Tests.Jobs;
 
@@ -49,7 +50,7 @@ public sealed class JobFaultTests
         await restarted.StartAsync();
 
         await KestrelApp.WaitUntilAsync(() => Task.FromResult(dispatches.Contains(job.Id)));
-        await restarted.SendAsync(AgentHub.Server.ReportJobCompleted, [new JobCompletion(job.Id, AgentJobState.Succeeded, [], null, DateTimeOffset.UtcNow)], CancellationToken.None);
+        await restarted.Hub.ReportJobCompleted(new JobCompletion(job.Id, AgentJobState.Succeeded, [], null, DateTimeOffset.UtcNow));
         var done = await WaitForStateAsync(app, job.Id, s => JobStates.Final.Contains(s));
         Assert.Equal(JobStates.Succeeded, done.State);
         Assert.Single(dispatches);
@@ -63,7 +64,7 @@ public sealed class JobFaultTests
         Guid jobId;
         EnrollmentResponse enrolled;
         var completions = new ConcurrentQueue<JobCompletion>();
-        HubClient agent;
+        AgentHubConnection agent;
         await using (var first = KestrelApp.Start(dataDirectory: data, port: port, keepData: true))
         {
             var prepared = await PrepareAsync(first);
@@ -76,7 +77,7 @@ public sealed class JobFaultTests
             var job = (await (await first.Api.PostAsJsonAsync("/api/v1/jobs", new { serverId = prepared.Server.Id, checkIds = prepared.Checks, dryRun = true })).Content.ReadFromJsonAsync<JobDto>())!;
             jobId = job.Id;
             await KestrelApp.WaitUntilAsync(() => Task.FromResult(dispatches.Contains(jobId)));
-            await agent.SendAsync(AgentHub.Server.ReportJobStep, [new JobStepEvent(jobId, 1, "plan", JobStepState.Succeeded, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, "ok", 0)], timeout.Token);
+            await agent.Hub.ReportJobStep(new JobStepEvent(jobId, 1, "plan", JobStepState.Succeeded, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, "ok", 0));
             await WaitForStateAsync(first, jobId, s => s == JobStates.Running);
         }
 
@@ -114,7 +115,7 @@ public sealed class JobFaultTests
         await agent.WaitForConnectedAsync(timeout.Token);
         var job = (await (await app.Api.PostAsJsonAsync("/api/v1/jobs", new { serverId = server.Id, checkIds = checks, dryRun = true })).Content.ReadFromJsonAsync<JobDto>())!;
         await KestrelApp.WaitUntilAsync(() => Task.FromResult(dispatches.Contains(job.Id)));
-        await agent.SendAsync(AgentHub.Server.ReportJobStep, [new JobStepEvent(job.Id, 1, "plan", JobStepState.Running, DateTimeOffset.UtcNow, null, string.Empty, null)], timeout.Token);
+        await agent.Hub.ReportJobStep(new JobStepEvent(job.Id, 1, "plan", JobStepState.Running, DateTimeOffset.UtcNow, null, string.Empty, null));
         await WaitForStateAsync(app, job.Id, s => s == JobStates.Running);
 
         // The agent process dies: the connection drops without a completion.
@@ -125,15 +126,11 @@ public sealed class JobFaultTests
     }
 
     /// <summary>An agent that records dispatches and says hello with the jobs it knows.</summary>
-    private static HubClient Agent(KestrelApp app, EnrollmentResponse enrolled, ConcurrentBag<Guid> dispatches, IEnumerable<JobCompletion> known)
+    private static AgentHubConnection Agent(KestrelApp app, EnrollmentResponse enrolled, ConcurrentBag<Guid> dispatches, IEnumerable<JobCompletion> known)
     {
-        var client = app.HubClient(enrolled.Credential);
-        client.On<JobDispatch>(AgentHub.Agent.DispatchJob, (job, _) =>
-        {
-            dispatches.Add(job.JobId);
-            return Task.CompletedTask;
-        });
-        client.Connected += async ct => await client.InvokeAsync<AgentWelcome>(AgentHub.Server.Hello, [new AgentHello(enrolled.AgentId, "test", AgentConnectorKind.Postfix, "mx1.example.com", known.ToList())], ct);
+        var client = app.AgentConnection(enrolled.Credential);
+        client.Connection.On<JobDispatch>(AgentHub.Agent.DispatchJob, job => dispatches.Add(job.JobId));
+        client.Connected += async _ => await client.Hub.Hello(new AgentHello(enrolled.AgentId, "test", AgentConnectorKind.Postfix, "mx1.example.com", known.ToList()));
         return client;
     }
 

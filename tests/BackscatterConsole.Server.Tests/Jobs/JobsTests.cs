@@ -9,6 +9,7 @@ using BackscatterConsole.Shared.Checks;
 using BackscatterConsole.Shared.Common;
 using BackscatterConsole.Shared.Jobs;
 using BackscatterConsole.Shared.Settings;
+using Microsoft.AspNetCore.SignalR.Client;
 
 namespace BackscatterConsole.Server.Tests.Jobs;
 
@@ -75,14 +76,14 @@ public sealed class JobsTests : IAsyncLifetime
     public async Task Snapshots_AgentsReportIsPreferredOverANewerPastedOne()
     {
         var (server, enrolled) = await ServerWithSnapshotAndAgentAsync();
-        var hub = _app.HubClient(enrolled.Credential);
+        var hub = _app.AgentConnection(enrolled.Credential);
         await using (hub)
         {
             await hub.StartAsync();
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
             await hub.WaitForConnectedAsync(timeout.Token);
             var reported = PostconfParser.ParseSnapshot("soft_bounce = no\n", null, DateTimeOffset.UtcNow).Value with { Source = SettingsSources.Agent };
-            await hub.InvokeAsync<object>(AgentHub.Server.ReportSnapshot, [new AgentSnapshotReport(enrolled.AgentId, reported, [], null)], timeout.Token);
+            await hub.Connection.InvokeAsync(AgentHub.Server.ReportSnapshot, new AgentSnapshotReport(enrolled.AgentId, reported, [], null), timeout.Token);
         }
 
         await UploadWeakSnapshotAsync(_app, server.Id);
@@ -199,7 +200,7 @@ public sealed class JobsTests : IAsyncLifetime
     /// <summary>Answers the hub like an agent: runs each dispatched job's four steps and reports a snapshot with the changes applied.</summary>
     private sealed class ScriptedAgent : IAsyncDisposable
     {
-        private readonly HubClient _client;
+        private readonly AgentHubConnection _client;
         private readonly EnrollmentResponse _enrolled;
         private readonly AgentJobState _outcome;
         private readonly Dictionary<Guid, int> _dispatches = [];
@@ -209,17 +210,16 @@ public sealed class JobsTests : IAsyncLifetime
         {
             _enrolled = enrolled;
             _outcome = outcome;
-            _client = app.HubClient(enrolled.Credential);
-            _client.On<JobDispatch>(AgentHub.Agent.DispatchJob, RunAsync);
-            _client.On(AgentHub.Agent.RequestSnapshot, async (_, ct) =>
+            _client = app.AgentConnection(enrolled.Credential);
+            _client.Connection.On<JobDispatch>(AgentHub.Agent.DispatchJob, RunAsync);
+            _client.Connection.On(AgentHub.Agent.RequestSnapshot, async () =>
             {
                 SnapshotRequests++;
                 var text = WeakPostconf + string.Concat(_applied.Select(c => $"{c.Name} = {c.Value}\n"));
                 var snapshot = PostconfParser.ParseSnapshot(text, null, DateTimeOffset.UtcNow).Value with { Source = SettingsSources.Agent };
-                await _client.SendAsync(AgentHub.Server.ReportSnapshot, [new AgentSnapshotReport(_enrolled.AgentId, snapshot, [], null)], ct);
-                return null;
+                await _client.Hub.ReportSnapshot(new AgentSnapshotReport(_enrolled.AgentId, snapshot, [], null));
             });
-            _client.Connected += async ct => await _client.InvokeAsync<AgentWelcome>(AgentHub.Server.Hello, [new AgentHello(_enrolled.AgentId, "test", AgentConnectorKind.Postfix, "mx1.example.com", [])], ct);
+            _client.Connected += async _ => await _client.Hub.Hello(new AgentHello(_enrolled.AgentId, "test", AgentConnectorKind.Postfix, "mx1.example.com", []));
         }
 
         public int SnapshotRequests { get; private set; }
@@ -241,7 +241,7 @@ public sealed class JobsTests : IAsyncLifetime
 
         public ValueTask DisposeAsync() => _client.DisposeAsync();
 
-        private async Task RunAsync(JobDispatch job, CancellationToken ct)
+        private async Task RunAsync(JobDispatch job)
         {
             lock (_dispatches)
             {
@@ -253,8 +253,8 @@ public sealed class JobsTests : IAsyncLifetime
             {
                 var failed = _outcome == AgentJobState.RolledBack && names[i] == "reload";
                 var start = DateTimeOffset.UtcNow;
-                await _client.SendAsync(AgentHub.Server.ReportJobStep, [new JobStepEvent(job.JobId, i + 1, names[i], JobStepState.Running, start, null, string.Empty, null)], ct);
-                await _client.SendAsync(AgentHub.Server.ReportJobStep, [new JobStepEvent(job.JobId, i + 1, names[i], failed ? JobStepState.Failed : JobStepState.Succeeded, start, DateTimeOffset.UtcNow, $"$ {names[i]}\nok", failed ? 1 : 0)], ct);
+                await _client.Hub.ReportJobStep(new JobStepEvent(job.JobId, i + 1, names[i], JobStepState.Running, start, null, string.Empty, null));
+                await _client.Hub.ReportJobStep(new JobStepEvent(job.JobId, i + 1, names[i], failed ? JobStepState.Failed : JobStepState.Succeeded, start, DateTimeOffset.UtcNow, $"$ {names[i]}\nok", failed ? 1 : 0));
                 if (failed)
                 {
                     break;
@@ -267,7 +267,7 @@ public sealed class JobsTests : IAsyncLifetime
             }
 
             var diff = job.Changes.Select(c => new SettingDiff(c.Name, c.Operation, c.Value, ["old"], [c.Value], false)).ToList();
-            await _client.SendAsync(AgentHub.Server.ReportJobCompleted, [new JobCompletion(job.JobId, _outcome, diff, _outcome == AgentJobState.Succeeded ? null : "reload failed; every setting was restored", DateTimeOffset.UtcNow)], ct);
+            await _client.Hub.ReportJobCompleted(new JobCompletion(job.JobId, _outcome, diff, _outcome == AgentJobState.Succeeded ? null : "reload failed; every setting was restored", DateTimeOffset.UtcNow));
         }
     }
 }
