@@ -5,13 +5,15 @@ using Microsoft.Playwright;
 
 namespace BackscatterConsole.Browser.Tests;
 
-public sealed class ChecklistBrowserTests(PortalFixture portal) : IClassFixture<PortalFixture>
+/// <summary>A scan started in the portal against a real (scripted) SMTP server: the scan page and the server page fill in live.</summary>
+[Collection(PortalCollections.Inventory)]
+public sealed class ChecklistBrowserTests(PortalFixture portal)
 {
     /// <summary>Long enough that the pages are open and subscribed before the probe can answer.</summary>
     private static readonly TimeSpan GreetingDelay = TimeSpan.FromSeconds(5);
 
     [Fact]
-    public async Task ScanNow_SlowSmtpServer_ScanPageServerPageAndFleetListFillInLiveWithoutReload()
+    public async Task ScanNow_SlowSmtpServer_ScanPageAndServerPageFillInLiveWithoutReload()
     {
         await using var mta = new ScriptedSmtpServer(SlowRejectingMta);
         using var api = portal.CreateApiClient();
@@ -30,57 +32,55 @@ public sealed class ChecklistBrowserTests(PortalFixture portal) : IClassFixture<
         var serverId = (await created.Content.ReadFromJsonAsync<IdOnly>())!.Id;
 
         var page = await portal.SignedInPageAsync();
-        var errors = CollectConsoleErrors(page);
+        var errors = page.CollectConsoleErrors();
         var serverPage = await page.Context.NewPageAsync();
-        var fleetPage = await page.Context.NewPageAsync();
         await serverPage.GotoAsync($"/servers/{serverId}");
-        await serverPage.WaitForSelectorAsync("#server-live[data-live-connected]");
-        await fleetPage.GotoAsync("/servers?q=" + name);
-        await fleetPage.WaitForSelectorAsync("#server-results[data-live-connected]");
-        Assert.Equal("not scanned", (await fleetPage.InnerTextAsync("[data-testid=server-risk]")).Trim());
-        foreach (var p in new[] { serverPage, fleetPage })
-        {
-            await p.EvaluateAsync("() => { window.__sameDocument = true; }");
-        }
+        await PortalFixture.WaitForPortalAsync(serverPage);
+        await Assertions.Expect(serverPage.Locator("[data-testid=not-scanned]")).ToBeVisibleAsync();
+        await serverPage.MarkDocumentAsync();
 
         await page.GotoAsync($"/servers/{serverId}");
+        await PortalFixture.WaitForPortalAsync(page);
         await page.ClickAsync("[data-testid=scan-now]");
         await page.WaitForURLAsync("**/scans/**");
-        await page.WaitForSelectorAsync("#scan-live[data-live-connected]");
-        await page.EvaluateAsync("() => { window.__sameDocument = true; }");
+        await page.MarkDocumentAsync();
 
-        // Subscribed while the probe still waits for the greeting: no probe row yet, the settings rows may be in already.
-        Assert.Equal(0, await page.Locator("tr[data-check-source=probe]").CountAsync());
-        await portal.ScreenshotAsync(page, "10-scan-running");
+        // Subscribed while the probe still waits for the greeting: the settings rows may be in already, no probe row yet.
+        await Assertions.Expect(page.Locator("[data-testid=scan-results]")).ToHaveAttributeAsync("data-scan-status", "running");
+        Assert.Equal(0, await page.Locator("[data-check-source=probe]").CountAsync());
+        await portal.ScreenshotAsync(page, "scan-running");
 
-        await page.WaitForSelectorAsync("[data-testid=scan-results][data-scan-status=completed]", new() { Timeout = 45_000 });
-        Assert.True(await page.Locator("tr[data-check-source=probe][data-check-id='smtp.unknown-recipient'][data-check-status=pass]").CountAsync() == 1);
-        Assert.True(await page.Locator("tr[data-check-source=settings]").CountAsync() > 0);
-        Assert.Equal("100", await page.GetAttributeAsync("progress.scan-progress", "value"));
-        Assert.True(await page.EvaluateAsync<bool>("() => window.__sameDocument === true"), "the scan page was reloaded or navigated");
-        await portal.ScreenshotAsync(page, "11-scan-completed");
+        await Assertions.Expect(page.Locator("[data-testid=scan-results]")).ToHaveAttributeAsync("data-scan-status", "completed", new() { Timeout = 45_000 });
+        var probeRow = page.Locator("[data-check-source=probe][data-check-id='smtp.unknown-recipient']");
+        await Assertions.Expect(probeRow).ToHaveAttributeAsync("data-check-status", "pass");
+        await Assertions.Expect(probeRow).ToContainTextAsync("Unknown recipients are rejected at RCPT");
+        Assert.True(await page.Locator("[data-check-source=settings]").CountAsync() > 0);
+        await Assertions.Expect(page.Locator("[data-testid=scan-progress]")).ToHaveAttributeAsync("data-value", "100");
+        Assert.True(await page.IsSameDocumentAsync(), "the scan page was reloaded or navigated");
 
-        // The other two pages were never touched: the hub events alone brought the new state.
-        await serverPage.WaitForSelectorAsync("#server-live tr[data-check-source=probe][data-check-id='smtp.unknown-recipient']", new() { Timeout = 15_000 });
-        Assert.NotNull(await serverPage.GetAttributeAsync("[data-testid=risk-gauge]", "data-risk"));
-        Assert.True(await serverPage.EvaluateAsync<bool>("() => window.__sameDocument === true"), "the server page was reloaded");
-        await portal.ScreenshotAsync(serverPage, "12-server-checklist");
-        await fleetPage.WaitForSelectorAsync("[data-testid=server-risk] [data-testid=risk-score]", new() { Timeout = 15_000 });
-        Assert.True(await fleetPage.EvaluateAsync<bool>("() => window.__sameDocument === true"), "the fleet list was reloaded");
-        await portal.ScreenshotAsync(fleetPage, "13-fleet-risk");
+        // The evidence opens in place and holds the transcript.
+        await probeRow.Locator(".mud-expand-panel-header").ClickAsync();
+        await Assertions.Expect(probeRow.Locator("[data-testid=evidence]")).ToContainTextAsync("550 5.1.1");
+        await portal.ScreenshotAsync(page, "scan-completed");
+        await portal.AssertAccessibleInBothThemesAsync(page, "scan-page");
 
-        // Evidence opens in place and the fix has a copy button.
-        await serverPage.ClickAsync("tr[data-check-source=probe][data-check-id='smtp.unknown-recipient'] summary");
-        Assert.Contains("550 5.1.1", await serverPage.InnerTextAsync("tr[data-check-source=probe][data-check-id='smtp.unknown-recipient'] pre.evidence"), StringComparison.Ordinal);
+        // The server page in the other tab was never touched: the events alone brought the new state.
+        await Assertions.Expect(serverPage.Locator("[data-testid=scan-history] tbody tr")).ToHaveCountAsync(1, new() { Timeout = 15_000 });
+        await Assertions.Expect(serverPage.Locator("[data-testid=risk-dial]")).ToHaveAttributeAsync("data-risk", new System.Text.RegularExpressions.Regex(@"^\d+$"));
+        await Assertions.Expect(serverPage.Locator("[data-testid=checklist]")).ToBeVisibleAsync();
+        Assert.True(await serverPage.IsSameDocumentAsync(), "the server page was reloaded");
+        await portal.ScreenshotAsync(serverPage, "server-checklist");
+        await portal.AssertAccessibleInBothThemesAsync(serverPage, "server-page-scanned");
 
-        // The settings form in the browser: pasted postconf -n with a stray prompt line, stored, the ignored line listed back.
+        // The settings page: pasted postconf -n with a stray prompt line, stored, the ignored line listed back.
         await serverPage.ClickAsync("[data-testid=settings-snapshot]");
-        await serverPage.FillAsync("#text", "root@mx:~# postconf -n\nlocal_recipient_maps =\nsmtpd_reject_unlisted_recipient = no\nsoft_bounce = yes");
+        await serverPage.WaitForURLAsync($"**/servers/{serverId}/settings");
+        await serverPage.Field("snapshot-text").FillAsync("root@mx:~# postconf -n\nlocal_recipient_maps =\nsmtpd_reject_unlisted_recipient = no\nsoft_bounce = yes");
         await serverPage.ClickAsync("[data-testid=save-snapshot]");
-        await serverPage.WaitForSelectorAsync("[data-testid=flash]");
-        Assert.Contains("root@mx:~# postconf -n", await serverPage.InnerTextAsync("[data-testid=ignored-lines]"), StringComparison.Ordinal);
-        Assert.Contains("soft_bounce", await serverPage.InnerTextAsync("[data-testid=latest-snapshot]"), StringComparison.Ordinal);
-        await portal.ScreenshotAsync(serverPage, "14-settings-snapshot");
+        await Assertions.Expect(serverPage.Locator("[data-testid=ignored-lines]")).ToContainTextAsync("root@mx:~# postconf -n");
+        await Assertions.Expect(serverPage.Locator("[data-testid=latest-snapshot]")).ToContainTextAsync("soft_bounce");
+        await portal.ScreenshotAsync(serverPage, "settings-snapshot");
+        await portal.AssertAccessibleInBothThemesAsync(serverPage, "settings-page");
 
         Assert.Empty(errors);
         Assert.DoesNotContain(mta.Received, l => l.StartsWith("DATA", StringComparison.OrdinalIgnoreCase));
@@ -108,19 +108,6 @@ public sealed class ChecklistBrowserTests(PortalFixture portal) : IClassFixture<
                 return;
             }
         }
-    }
-
-    private static List<string> CollectConsoleErrors(IPage page)
-    {
-        var errors = new List<string>();
-        page.Console += (_, message) =>
-        {
-            if (message.Type == "error")
-            {
-                errors.Add($"{message.Text} ({message.Location})");
-            }
-        };
-        return errors;
     }
 
     private sealed record IdOnly(Guid Id);

@@ -5,6 +5,8 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Deque.AxeCore.Commons;
+using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
 
 namespace BackscatterConsole.Browser.Tests;
@@ -21,6 +23,9 @@ public sealed class PortalFixture : IAsyncLifetime
 
     /// <summary>Admin API token for setting up data faster than through the forms.</summary>
     public const string ApiToken = "bsc_browser_test_bootstrap_token";
+
+    /// <summary>How often open portal pages check that their user may still be signed in (<c>Portal:RevalidationInterval</c>).</summary>
+    public static readonly TimeSpan RevalidationInterval = TimeSpan.FromSeconds(1);
 
     private readonly KnotFixture _knot = new();
     private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "bsc-browser-" + Guid.NewGuid().ToString("N"));
@@ -70,20 +75,57 @@ public sealed class PortalFixture : IAsyncLifetime
     /// <summary>A fresh browser context (own cookies) already signed in as admin.</summary>
     public Task<IPage> SignedInPageAsync() => SignedInPageAsync("admin", AdminPassword);
 
-    /// <summary>A fresh browser context (own cookies) signed in as <paramref name="userName"/>.</summary>
-    public async Task<IPage> SignedInPageAsync(string userName, string password)
+    /// <summary>A fresh browser context (own cookies) signed in as <paramref name="userName"/>, on the inventory with its circuit up.</summary>
+    public async Task<IPage> SignedInPageAsync(string userName, string password, string colorScheme = "light")
     {
-        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = BaseAddress.ToString(), ViewportSize = new ViewportSize { Width = 1366, Height = 900 } });
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = BaseAddress.ToString(),
+            ViewportSize = new ViewportSize { Width = 1366, Height = 900 },
+            ColorScheme = colorScheme == "dark" ? ColorScheme.Dark : ColorScheme.Light,
+        });
         context.SetDefaultTimeout(15_000);
         var page = await context.NewPageAsync();
+        await SignInAsync(page, userName, password);
+        return page;
+    }
+
+    /// <summary>Signs in on the static sign-in page and waits until the interactive portal shows the inventory.</summary>
+    public static async Task SignInAsync(IPage page, string userName, string password)
+    {
         await page.GotoAsync("/servers");
         await page.FillAsync("#userName", userName);
         await page.FillAsync("#password", password);
-        await page.ClickAsync("button[type=submit]");
+        await page.ClickAsync("[data-testid=sign-in]");
 
         // Signing in hashes the password on purpose slowly; allow it more than an ordinary step under load.
         await page.WaitForURLAsync("**/servers", new PageWaitForURLOptions { Timeout = 45_000 });
-        return page;
+        await WaitForPortalAsync(page);
+    }
+
+    /// <summary>
+    /// Waits until the interactive portal rendered (pages are not prerendered: the layout appears once the circuit is up),
+    /// so clicks are not lost on a page that is not interactive yet.
+    /// </summary>
+    public static Task WaitForPortalAsync(IPage page) =>
+        page.Locator(".mud-appbar").WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+
+    /// <summary>
+    /// Runs axe on the page as it is now and fails on any critical or serious violation, naming the rule and the
+    /// elements, with a screenshot under <see cref="ArtifactsDirectory"/>.
+    /// </summary>
+    public async Task AssertAccessibleAsync(IPage page, string name)
+    {
+        var result = await page.RunAxe();
+        var serious = result.Violations.Where(v => v.Impact is "critical" or "serious").ToList();
+        if (serious.Count > 0)
+        {
+            await ScreenshotAsync(page, "axe-" + name);
+            Assert.Fail($"{name}: {serious.Count} critical or serious accessibility violation(s):" + Environment.NewLine + string.Join(Environment.NewLine, serious.Select(Describe)));
+        }
+
+        static string Describe(AxeResultItem v) =>
+            $"- {v.Id} ({v.Impact}): {v.Help} at {string.Join(", ", v.Nodes.Take(5).Select(n => n.Target?.ToString() ?? n.Html))}";
     }
 
     /// <summary>An API client acting as the bootstrap admin.</summary>
@@ -132,6 +174,10 @@ public sealed class PortalFixture : IAsyncLifetime
             builder.UseSetting("Scans:ScheduleEnabled", "false");
             builder.UseSetting("Probe:SinkAddress", "probe@sink.backscatter.test");
             builder.UseSetting("Probe:HeloName", "probe.backscatter.test");
+
+            // Open pages re-check their user every second instead of every 30: a disabled user or a session ended by a
+            // password change elsewhere must lose its page within that bound, and the tests wait for exactly that.
+            builder.UseSetting("Portal:RevalidationInterval", RevalidationInterval.ToString("c", System.Globalization.CultureInfo.InvariantCulture));
         }
     }
 }

@@ -1,27 +1,26 @@
 // Copies the files the pages load from node_modules into lib/, so the server never serves node_modules.
-import { cpSync, mkdirSync, rmSync } from "node:fs";
+// MudBlazor's own CSS and script come from its NuGet package (_content/MudBlazor/), not from here.
+import { cpSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const lib = join(root, "lib");
-const files = [
-  ["bootstrap/dist/css/bootstrap.min.css", "bootstrap/bootstrap.min.css"],
-  ["bootstrap/dist/css/bootstrap.min.css.map", "bootstrap/bootstrap.min.css.map"],
-  ["bootstrap/dist/js/bootstrap.bundle.min.js", "bootstrap/bootstrap.bundle.min.js"],
-  ["bootstrap/dist/js/bootstrap.bundle.min.js.map", "bootstrap/bootstrap.bundle.min.js.map"],
-  ["bootstrap-icons/font/bootstrap-icons.min.css", "bootstrap-icons/bootstrap-icons.min.css"],
-  ["bootstrap-icons/font/fonts/bootstrap-icons.woff2", "bootstrap-icons/fonts/bootstrap-icons.woff2"],
-  ["bootstrap-icons/font/fonts/bootstrap-icons.woff", "bootstrap-icons/fonts/bootstrap-icons.woff"],
-  ["htmx.org/dist/htmx.min.js", "htmx/htmx.min.js"],
-  ["@microsoft/signalr/dist/browser/signalr.min.js", "signalr/signalr.min.js"],
-  ["@microsoft/signalr/dist/browser/signalr.min.js.map", "signalr/signalr.min.js.map"],
-];
+const roboto = join(root, "node_modules", "@fontsource", "roboto");
+const weights = ["400", "500", "700"];
 
 rmSync(lib, { recursive: true, force: true });
-for (const [from, to] of files) {
-  const target = join(lib, to);
-  mkdirSync(dirname(target), { recursive: true });
-  cpSync(join(root, "node_modules", from), target);
+mkdirSync(join(lib, "roboto", "files"), { recursive: true });
+let copied = 0;
+for (const weight of weights) {
+  cpSync(join(roboto, `${weight}.css`), join(lib, "roboto", `${weight}.css`));
+  copied++;
 }
-console.log(`copied ${files.length} front-end files to ${lib}`);
+// Only the normal style of the weights above; the CSS names both woff2 and woff, browsers take woff2.
+for (const file of readdirSync(join(roboto, "files"))) {
+  if (weights.some((w) => file.endsWith(`-${w}-normal.woff2`) || file.endsWith(`-${w}-normal.woff`))) {
+    cpSync(join(roboto, "files", file), join(lib, "roboto", "files", file));
+    copied++;
+  }
+}
+console.log(`copied ${copied} front-end files to ${lib}`);

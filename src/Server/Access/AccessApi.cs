@@ -29,6 +29,9 @@ internal static class AccessApi
 
         var account = api.MapGroup("/account").WithTags("Account").RequireAuthorization(Policies.Authenticated);
         account.MapGet("/", GetAccountAsync).WithName("GetAccount").WithSummary("Who the caller is, with roles.").WithStandardProblems();
+        account.MapGet("/preferences", GetPreferencesAsync).WithName("GetPreferences").WithSummary("The caller's portal preferences (colour scheme).").WithStandardProblems(404);
+        account.MapPut("/preferences", SetPreferencesAsync).WithName("SetPreferences").Produces<AccountPreferencesDto>()
+            .WithSummary("Change the caller's portal preferences: theme is light, dark or system.").WithStandardProblems(400, 404);
         account.MapPost("/password", ChangePasswordAsync).WithName("ChangePassword").Produces(StatusCodes.Status204NoContent).WithSummary("Change the caller's password.").WithStandardProblems(400);
         return api;
     }
@@ -78,6 +81,17 @@ internal static class AccessApi
         await users.GetAsync(user.UserId(), ct) is { } me
             ? TypedResults.Ok(me)
             : ApiExtensions.Problem(StatusCodes.Status404NotFound, "Not found", "Your account no longer exists.");
+
+    private static async Task<Results<Ok<AccountPreferencesDto>, ProblemHttpResult>> GetPreferencesAsync(IAccountService account, ClaimsPrincipal user, CancellationToken ct) =>
+        await account.GetPreferencesAsync(user.UserId(), ct) is { } preferences
+            ? TypedResults.Ok(preferences)
+            : ApiExtensions.Problem(StatusCodes.Status404NotFound, "Not found", "Your account no longer exists.");
+
+    private static async Task<IResult> SetPreferencesAsync(AccountPreferencesInput input, IAccountService account, ClaimsPrincipal user, CancellationToken ct)
+    {
+        var result = await account.SetPreferencesAsync(user.UserId(), input, ct);
+        return result.Succeeded ? TypedResults.Ok(result.Value) : result.ToProblem();
+    }
 
     private static async Task<IResult> ChangePasswordAsync(ChangePasswordInput input, IAccountService account, ClaimsPrincipal user)
     {

@@ -1,8 +1,10 @@
 using BackscatterConsole.Server.Data;
+using BackscatterConsole.Shared.Common;
 using BackscatterConsole.Shared.Tokens;
 using BackscatterConsole.Shared.Users;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 
 namespace BackscatterConsole.Server.Access;
@@ -15,6 +17,7 @@ internal static class AccessExtensions
     {
         var services = builder.Services;
         services.AddHttpContextAccessor();
+        services.AddScoped<IOperationActor, OperationActor>();
         services.AddSingleton(TimeProvider.System);
 
         services.AddAuthentication(options =>
@@ -53,13 +56,7 @@ internal static class AccessExtensions
         // stamp, and the next request of any session of that user is then signed out (or gets the new roles).
         services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.Zero);
 
-        services.AddAuthorizationBuilder()
-            .AddPolicy(Policies.Read, p => p.RequireRole(Roles.Admin, Roles.Operator, Roles.Reviewer, Roles.Viewer))
-            .AddPolicy(Policies.ServersWrite, p => p.RequireRole(Roles.Admin, Roles.Operator))
-            .AddPolicy(Policies.Admin, p => p.RequireRole(Roles.Admin))
-            .AddPolicy(Policies.AuditRead, p => p.RequireRole(Roles.Admin, Roles.Reviewer))
-            .AddPolicy(Policies.Review, p => p.RequireRole(Roles.Admin, Roles.Reviewer))
-            .AddPolicy(Policies.Authenticated, p => p.RequireAuthenticatedUser());
+        services.AddAuthorizationBuilder().AddConsolePolicies();
 
         services.AddScoped<IUserAdministration, UserAdministration>();
         services.AddScoped<IAccountService, AccountService>();
@@ -67,6 +64,15 @@ internal static class AccessExtensions
         services.AddScoped<FirstRunBootstrap>();
         return builder;
     }
+
+    /// <summary>The policies every endpoint and page names (also used by the portal's component tests).</summary>
+    public static AuthorizationBuilder AddConsolePolicies(this AuthorizationBuilder authorization) => authorization
+        .AddPolicy(Policies.Read, p => p.RequireRole(Roles.Admin, Roles.Operator, Roles.Reviewer, Roles.Viewer))
+        .AddPolicy(Policies.ServersWrite, p => p.RequireRole(Roles.Admin, Roles.Operator))
+        .AddPolicy(Policies.Admin, p => p.RequireRole(Roles.Admin))
+        .AddPolicy(Policies.AuditRead, p => p.RequireRole(Roles.Admin, Roles.Reviewer))
+        .AddPolicy(Policies.Review, p => p.RequireRole(Roles.Admin, Roles.Reviewer))
+        .AddPolicy(Policies.Authenticated, p => p.RequireAuthenticatedUser());
 
     private static void ConfigureCookie(CookieAuthenticationOptions options)
     {

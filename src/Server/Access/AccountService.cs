@@ -75,4 +75,34 @@ internal sealed class AccountService(SignInManager<AppUser> signIn, UserManager<
 
         return OperationResult.Ok();
     }
+
+    public async Task<AccountPreferencesDto?> GetPreferencesAsync(Guid userId, CancellationToken cancellationToken)
+    {
+        var user = await users.FindByIdAsync(userId.ToString());
+        return user is null ? null : new AccountPreferencesDto(user.ThemeMode);
+    }
+
+    public async Task<OperationResult<AccountPreferencesDto>> SetPreferencesAsync(Guid userId, AccountPreferencesInput input, CancellationToken cancellationToken)
+    {
+        var theme = input.Theme?.Trim().ToLowerInvariant();
+        if (theme is null || !ThemeModes.All.Contains(theme))
+        {
+            return OperationResult<AccountPreferencesDto>.From(OperationResult.Invalid(new Dictionary<string, string[]>
+            {
+                ["theme"] = [$"Choose one of {string.Join(", ", ThemeModes.All)}."],
+            }));
+        }
+
+        var user = await users.FindByIdAsync(userId.ToString());
+        if (user is null)
+        {
+            return new(OperationStatus.NotFound, null, "Your account no longer exists.");
+        }
+
+        user.ThemeMode = theme;
+        var result = await users.UpdateAsync(user);
+        return result.Succeeded
+            ? OperationResult<AccountPreferencesDto>.Ok(new AccountPreferencesDto(theme))
+            : new(OperationStatus.Conflict, null, string.Join(" ", result.Errors.Select(e => e.Description)));
+    }
 }

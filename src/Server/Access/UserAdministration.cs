@@ -153,9 +153,15 @@ internal sealed class UserAdministration(UserManager<AppUser> users, AppDbContex
             }
         }
 
-        // A new stamp ends every cookie session of this user at their next request.
-        await users.UpdateSecurityStampAsync(user);
+        // A new stamp ends every session of this user (cookies at their next request, open portal pages at their next
+        // revalidation). Only what a session carries needs it: the roles and whether the user may sign in at all; an
+        // e-mail change must not sign out the Admin who corrected their own address.
         var after = ToDto(user, await users.GetRolesAsync(user));
+        if (before.IsDisabled != after.IsDisabled || !before.Roles.SequenceEqual(after.Roles))
+        {
+            await users.UpdateSecurityStampAsync(user);
+        }
+
         await using (await audit.StageAsync(new AuditEvent(AuditActions.UserUpdated, "user", user.Id.ToString(), before, after, DescribeChange(before, after)), cancellationToken))
         {
             await db.SaveChangesAsync(cancellationToken);

@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using BackscatterConsole.Server.Checks;
-using BackscatterConsole.Shared.Agents;
 using Microsoft.AspNetCore.SignalR;
 
 namespace BackscatterConsole.Server.Agents;
@@ -53,22 +51,5 @@ internal sealed class AgentPresence
         }
 
         return false;
-    }
-}
-
-/// <summary>Tells portal pages and API clients on the status hub when an agent comes online or goes offline.</summary>
-internal sealed class AgentPresenceEvents(IHubContext<StatusHub> hub, ILogger<AgentPresenceEvents> logger)
-{
-    public async Task PublishAsync(AgentPresenceEvent e)
-    {
-        try
-        {
-            await hub.Clients.Groups([StatusHub.ServerGroup(e.ServerId), StatusHub.FleetGroup]).SendAsync("agentPresence", e);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            // Presence is also in the database and the API; a lost broadcast only delays the page.
-            logger.LogWarning(ex, "Could not broadcast the presence of agent {AgentId}", e.AgentId);
-        }
     }
 }

@@ -12,7 +12,6 @@ internal static class AgentsApi
     {
         builder.Services.Configure<AgentOptions>(builder.Configuration.GetSection(AgentOptions.Section));
         builder.Services.AddSingleton<AgentPresence>();
-        builder.Services.AddSingleton<AgentPresenceEvents>();
         builder.Services.AddScoped<IAgentAdministration, AgentAdministration>();
         builder.Services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, AgentCredentialAuthenticationHandler>(AgentCredentialAuthenticationHandler.SchemeName, null);

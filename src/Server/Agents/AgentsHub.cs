@@ -1,6 +1,7 @@
 using BackscatterConsole.Domain.Text;
 using BackscatterConsole.Server.Audit;
 using BackscatterConsole.Server.Data;
+using BackscatterConsole.Server.Live;
 using BackscatterConsole.Shared.Agents;
 using BackscatterConsole.Shared.Audit;
 using Microsoft.AspNetCore.Authorization;
@@ -34,7 +35,7 @@ internal sealed class AgentsHub(
     AuditTrail audit,
     Jobs.JobReports jobs,
     Jobs.JobDispatcher dispatcher,
-    AgentPresenceEvents presenceEvents,
+    ILiveNotifier presenceEvents,
     IOptions<AgentOptions> options,
     TimeProvider clock) : Hub<IAgentClient>, IAgentHub
 {

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Text.Json;
 using BackscatterConsole.Domain.Audit;
 using BackscatterConsole.Server.Data;
+using BackscatterConsole.Shared.Common;
 using Microsoft.EntityFrameworkCore;
 
 namespace BackscatterConsole.Server.Audit;
@@ -35,7 +36,7 @@ internal sealed class AuditChainLock
 /// Appends audit entries in the same database transaction as the change they describe. The chain lock is held from
 /// reading the last hash until the caller has committed, so concurrent writers cannot fork the chain.
 /// </summary>
-internal sealed class AuditTrail(AppDbContext db, AuditChainLock chainLock, IHttpContextAccessor http, TimeProvider clock)
+internal sealed class AuditTrail(AppDbContext db, AuditChainLock chainLock, IOperationActor actor, TimeProvider clock)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -50,14 +51,13 @@ internal sealed class AuditTrail(AppDbContext db, AuditChainLock chainLock, IHtt
         {
             var last = await db.AuditEntries.AsNoTracking().OrderByDescending(e => e.Id)
                 .Select(e => new { e.Id, e.Hash }).FirstOrDefaultAsync(cancellationToken);
-            var context = http.HttpContext;
-            var user = context?.User;
+            var user = actor.User;
             var content = new AuditContent(
                 (last?.Id ?? 0) + 1,
                 WholeMicroseconds(clock.GetUtcNow().UtcDateTime),
                 audit.ActorId ?? UserIdOf(user),
                 Clip(audit.ActorName ?? user?.Identity?.Name, 256),
-                context?.Connection.RemoteIpAddress?.ToString(),
+                actor.ClientAddress,
                 audit.Action,
                 audit.ObjectType,
                 audit.ObjectId,

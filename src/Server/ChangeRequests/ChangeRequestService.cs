@@ -1,3 +1,4 @@
+using BackscatterConsole.Server.Live;
 using System.Text.Json;
 using BackscatterConsole.Domain.Text;
 using BackscatterConsole.Server.Audit;
@@ -25,7 +26,7 @@ internal sealed class ChangeRequestService(
     AppDbContext db,
     JobService jobs,
     AuditTrail audit,
-    IChangeRequestEvents events,
+    ILiveNotifier events,
     IOptions<ChangeRequestOptions> options,
     TimeProvider clock) : IChangeRequestService
 {
@@ -262,7 +263,7 @@ internal sealed class ChangeRequestService(
             }
 
             return request.State == ChangeRequestStates.Approved ? null : Invalid409($"Only an approved request can be applied; this one is {request.State}.");
-        }, request => request.State = ChangeRequestStates.Applying, "Applying.");
+        }, request => request.State = ChangeRequestStates.Applying, "Applying.", publish: false);
         if (!started.Succeeded)
         {
             return started;
@@ -287,6 +288,14 @@ internal sealed class ChangeRequestService(
 
         await db.SaveChangesAsync(cancellationToken);
         await RecomputeAsync(request, cancellationToken);
+
+        // Announced once the jobs are linked, so pages following the request show them (and which wait for an offline
+        // agent) at once; a request whose jobs all failed to start was announced by RecomputeAsync in its final state.
+        if (request.State == ChangeRequestStates.Applying)
+        {
+            await events.PublishAsync(new ChangeRequestUpdatedEvent(request.Id, request.Title, request.State, request.AuthorName));
+        }
+
         return OperationResult<ChangeRequestDto>.Ok((await GetAsync(id, cancellationToken))!);
     }
 
@@ -351,7 +360,7 @@ internal sealed class ChangeRequestService(
             return;
         }
 
-        await events.UpdatedAsync(new ChangeRequestUpdatedEvent(request.Id, request.Title, request.State, request.AuthorName));
+        await events.PublishAsync(new ChangeRequestUpdatedEvent(request.Id, request.Title, request.State, request.AuthorName));
     }
 
     private async Task<OperationResult<ChangeRequestDto>> TransitionAsync(
@@ -361,7 +370,8 @@ internal sealed class ChangeRequestService(
         CancellationToken cancellationToken,
         Func<ChangeRequestRecord, OperationResult<ChangeRequestDto>?> check,
         Action<ChangeRequestRecord> apply,
-        string detail)
+        string detail,
+        bool publish = true)
     {
         var request = await LoadAsync(id, cancellationToken);
         if (request is null)
@@ -382,10 +392,10 @@ internal sealed class ChangeRequestService(
         var from = request.State;
         apply(request);
         Touch(request, actor, editing: false);
-        return await SaveAsync(request, new AuditEvent(AuditActions.ChangeRequestTransition, "change-request", id.ToString(), new { state = from }, new { request.State }, $"'{request.Title}': {from} → {request.State}. {detail}"), cancellationToken);
+        return await SaveAsync(request, new AuditEvent(AuditActions.ChangeRequestTransition, "change-request", id.ToString(), new { state = from }, new { request.State }, $"'{request.Title}': {from} → {request.State}. {detail}"), cancellationToken, publish);
     }
 
-    private async Task<OperationResult<ChangeRequestDto>> SaveAsync(ChangeRequestRecord request, AuditEvent auditEvent, CancellationToken cancellationToken)
+    private async Task<OperationResult<ChangeRequestDto>> SaveAsync(ChangeRequestRecord request, AuditEvent auditEvent, CancellationToken cancellationToken, bool publish = true)
     {
         try
         {
@@ -396,7 +406,11 @@ internal sealed class ChangeRequestService(
             return new(OperationStatus.Conflict, null, "The request changed at the same moment (another approval, edit or apply); reload it and try again.");
         }
 
-        await events.UpdatedAsync(new ChangeRequestUpdatedEvent(request.Id, request.Title, request.State, request.AuthorName));
+        if (publish)
+        {
+            await events.PublishAsync(new ChangeRequestUpdatedEvent(request.Id, request.Title, request.State, request.AuthorName));
+        }
+
         return OperationResult<ChangeRequestDto>.Ok((await GetAsync(request.Id, cancellationToken))!);
     }
 

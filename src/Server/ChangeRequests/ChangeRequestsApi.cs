@@ -1,36 +1,13 @@
 using System.Security.Claims;
-using BackscatterConsole.Server.Checks;
 using BackscatterConsole.Server.Hosting;
 using BackscatterConsole.Shared.ChangeRequests;
 using BackscatterConsole.Shared.Common;
 using BackscatterConsole.Shared.Users;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.SignalR;
 using Microsoft.EntityFrameworkCore;
 
 namespace BackscatterConsole.Server.ChangeRequests;
-
-/// <summary>Publishes change-request state changes on the status hub.</summary>
-internal interface IChangeRequestEvents
-{
-    Task UpdatedAsync(ChangeRequestUpdatedEvent e);
-}
-
-internal sealed class SignalRChangeRequestEvents(IHubContext<StatusHub> hub, ILogger<SignalRChangeRequestEvents> logger) : IChangeRequestEvents
-{
-    public async Task UpdatedAsync(ChangeRequestUpdatedEvent e)
-    {
-        try
-        {
-            await hub.Clients.Group(StatusHub.ReviewsGroup).SendAsync("changeRequestUpdated", e);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            logger.LogWarning(ex, "Could not broadcast the update of change request {Id}", e.Id);
-        }
-    }
-}
 
 /// <summary>Moves applying requests to their final state as their jobs finish.</summary>
 internal sealed class ChangeRequestProgress(Data.AppDbContext db, IServiceProvider services)
@@ -60,7 +37,6 @@ internal static class ChangeRequestsApi
         builder.Services.AddScoped<ChangeRequestService>();
         builder.Services.AddScoped<IChangeRequestService>(sp => sp.GetRequiredService<ChangeRequestService>());
         builder.Services.AddScoped<ChangeRequestProgress>();
-        builder.Services.AddSingleton<IChangeRequestEvents, SignalRChangeRequestEvents>();
         return builder;
     }
 

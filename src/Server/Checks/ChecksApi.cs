@@ -21,7 +21,6 @@ internal static class ChecksApi
 
         // The posture checker and its resolver (Dns:Servers) come from AddPosture, so scans share its cache and sockets.
         services.AddSingleton<IDomainPostureSource, DnsPostureSource>();
-        services.AddSingleton<IScanEvents, SignalRScanEvents>();
         services.AddScoped<IScanService, ScanService>();
         services.AddSingleton<ScanRunner>();
         services.AddHostedService(sp => sp.GetRequiredService<ScanRunner>());
@@ -92,10 +91,4 @@ internal static class ChecksApi
         return result.Succeeded ? TypedResults.Accepted((string?)null, result.Value) : result.ToProblem();
     }
 
-    /// <summary>The live status hub (documented in the README, "Live updates (SignalR)").</summary>
-    public static WebApplication MapStatusHub(this WebApplication app)
-    {
-        app.MapHub<StatusHub>(StatusHub.Path);
-        return app;
-    }
 }

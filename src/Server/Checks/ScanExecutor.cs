@@ -1,3 +1,4 @@
+using BackscatterConsole.Server.Live;
 using BackscatterConsole.Domain.Checklist;
 using BackscatterConsole.Domain.Settings;
 using BackscatterConsole.Domain.Smtp;
@@ -23,7 +24,7 @@ internal interface IDomainPostureSource
 /// </summary>
 internal sealed class ScanExecutor(
     IServiceScopeFactory scopes,
-    IScanEvents events,
+    ILiveNotifier events,
     ISmtpProbe probe,
     IEnumerable<IDomainPostureSource> postureSources,
     IOptions<ProbeSettings> probeSettings,
@@ -60,7 +61,7 @@ internal sealed class ScanExecutor(
 
         var steps = Plan(server, snapshot);
         var all = new List<ScanResultDto>();
-        await events.ProgressAsync(new ScanProgressEvent(scanId, server.Id, ScanStatuses.Running, 0, null));
+        await events.PublishAsync(new ScanProgressEvent(scanId, server.Id, ScanStatuses.Running, 0, null));
         for (var i = 0; i < steps.Count; i++)
         {
             IReadOnlyList<ScanResultDto> results;
@@ -79,7 +80,7 @@ internal sealed class ScanExecutor(
             all.AddRange(results);
             foreach (var result in results)
             {
-                await events.ProgressAsync(new ScanProgressEvent(scanId, server.Id, ScanStatuses.Running, progress, result));
+                await events.PublishAsync(new ScanProgressEvent(scanId, server.Id, ScanStatuses.Running, progress, result));
             }
         }
 
@@ -253,9 +254,9 @@ internal sealed class ScanExecutor(
         new(c.Id, source, subject, c.Status, c.Severity, c.Title, c.Summary, c.Explanation, c.Evidence, c.Remediation, commands, clock.GetUtcNow().UtcDateTime);
 
     private ScanResultDto ProbeError(string id, string subject, string reason) =>
-        new(id, CheckSources.Probe, subject, CheckStatus.Error, CheckSeverity.High, "SMTP probe", reason, "The SMTP probe shows how the server answers unknown recipients and foreign domains.", [], null, [], clock.GetUtcNow().UtcDateTime);
+        new(id, CheckSources.Probe, subject, CheckStatus.Error, CheckSeverity.High, CheckCatalog.Title(id, CheckStatus.Error), reason, "The SMTP probe shows how the server answers unknown recipients and foreign domains.", [], null, [], clock.GetUtcNow().UtcDateTime);
 
     private ScanResultDto StepError(Step step, string message) =>
-        new(step.ErrorId, step.Source, step.Subject, CheckStatus.Error, CheckSeverity.Medium, $"The step '{step.Name}' could not run", message,
+        new(step.ErrorId, step.Source, step.Subject, CheckStatus.Error, CheckSeverity.Medium, CheckCatalog.Title(step.ErrorId, CheckStatus.Error), $"The step '{step.Name}' could not run: {message}",
             "A check that could not run is reported as an error, never as a pass.", [message], null, [], clock.GetUtcNow().UtcDateTime);
 }

@@ -1,6 +1,7 @@
 using BackscatterConsole.Domain.Checklist;
 using BackscatterConsole.Server.Data;
 using BackscatterConsole.Shared.Checks;
+using BackscatterConsole.Shared.Servers;
 
 namespace BackscatterConsole.Server.Checks;
 
@@ -15,13 +16,17 @@ internal static class ScanMapping
 
     public static CheckSeverity ParseSeverity(string text) => Enum.TryParse<CheckSeverity>(text, ignoreCase: true, out var severity) ? severity : CheckSeverity.Info;
 
+    /// <summary>
+    /// A stored result as the API shows it. The title is the catalogue's current one for the id and status, not the one
+    /// stored with it: the catalogue is the authority, so old scans read like new ones after a title is reworded.
+    /// </summary>
     public static ScanResultDto ToDto(ScanCheckResult r) => new(
         r.CheckId,
         r.Source,
         r.Subject,
         ParseStatus(r.Status),
         ParseSeverity(r.Severity),
-        r.Title,
+        CheckCatalog.TitleOr(r.CheckId, ParseStatus(r.Status), r.Title),
         r.Summary,
         r.Explanation,
         r.Evidence,
@@ -74,6 +79,16 @@ internal static class ScanMapping
             .ThenBy(r => r.Source == CheckSources.Probe ? 0 : 1)
             .ThenBy(r => r.Id, StringComparer.Ordinal)
             .FirstOrDefault();
+
+    /// <summary>The inventory's status of a server whose latest scan's worst finding is <paramref name="worst"/>: nothing found is a pass.</summary>
+    public static string WorstStatus(ScanResultDto? worst) => worst?.Status switch
+    {
+        CheckStatus.Fail => ServerStatusFilter.Fail,
+        CheckStatus.Warn => ServerStatusFilter.Warn,
+        CheckStatus.Error => ServerStatusFilter.Error,
+        CheckStatus.Unknown => ServerStatusFilter.Unknown,
+        _ => ServerStatusFilter.Pass,
+    };
 
     /// <summary>Lines that appeared, disappeared or changed status between two result sets (keyed by id, source and subject).</summary>
     public static IReadOnlyList<CheckChangeDto> Changes(IReadOnlyList<ScanResultDto> before, IReadOnlyList<ScanResultDto> after)

@@ -1,3 +1,4 @@
+using BackscatterConsole.Server.Live;
 using BackscatterConsole.Domain.Checklist;
 using BackscatterConsole.Server.Data;
 using BackscatterConsole.Shared.Checks;
@@ -16,7 +17,7 @@ internal sealed partial class ScanRunner(
     RunningScans running,
     ScanExecutor executor,
     IServiceScopeFactory scopes,
-    IScanEvents events,
+    ILiveNotifier events,
     IOptions<ScanOptions> options,
     TimeProvider clock,
     ILogger<ScanRunner> logger) : BackgroundService
@@ -44,10 +45,32 @@ internal sealed partial class ScanRunner(
             LogOrphaned(orphaned);
         }
 
+        await BackfillServerRiskAsync(db, cancellationToken);
         var waiting = await db.Scans.AsNoTracking().Where(s => s.Status == ScanStatuses.Queued).OrderBy(s => s.QueuedAt).Select(s => s.Id).ToListAsync(cancellationToken);
         foreach (var id in waiting)
         {
             queue.Enqueue(id);
+        }
+    }
+
+    /// <summary>
+    /// Servers scanned before the inventory kept each server's latest risk get it from their latest completed scan once;
+    /// afterwards every completed scan keeps it current, and this finds nothing to do.
+    /// </summary>
+    private static async Task BackfillServerRiskAsync(AppDbContext db, CancellationToken cancellationToken)
+    {
+        var latest = await db.Scans.AsNoTracking()
+            .Where(s => s.Status == ScanStatuses.Completed && db.Servers.Any(m => m.Id == s.ServerId && m.LastScannedAt == null))
+            .GroupBy(s => s.ServerId)
+            .Select(g => g.OrderByDescending(s => s.FinishedAt).Select(s => new { s.Id, s.ServerId, s.RiskScore, s.FinishedAt }).First())
+            .ToListAsync(cancellationToken);
+        foreach (var scan in latest)
+        {
+            var results = (await db.ScanResults.AsNoTracking().Where(r => r.ScanId == scan.Id).ToListAsync(cancellationToken)).Select(ScanMapping.ToDto);
+            var worstStatus = ScanMapping.WorstStatus(ScanMapping.Worst(results));
+            await db.Servers.Where(m => m.Id == scan.ServerId).ExecuteUpdateAsync(
+                u => u.SetProperty(m => m.RiskScore, scan.RiskScore).SetProperty(m => m.WorstStatus, worstStatus).SetProperty(m => m.LastScannedAt, scan.FinishedAt),
+                cancellationToken);
         }
     }
 
@@ -154,11 +177,19 @@ internal sealed partial class ScanRunner(
                     u => u.SetProperty(s => s.Status, status).SetProperty(s => s.FinishedAt, now).SetProperty(s => s.Error, error)
                         .SetProperty(s => s.Progress, progress).SetProperty(s => s.RiskScore, score),
                     CancellationToken.None);
+            if (updated == 1 && status == ScanStatuses.Completed)
+            {
+                // Not an edit of the server: no revision bump, and no concurrency check against someone editing it now.
+                var worstStatus = ScanMapping.WorstStatus(worst);
+                await db.Servers.Where(s => s.Id == serverId).ExecuteUpdateAsync(
+                    u => u.SetProperty(s => s.RiskScore, score).SetProperty(s => s.WorstStatus, worstStatus).SetProperty(s => s.LastScannedAt, now),
+                    CancellationToken.None);
+            }
         }
 
         if (updated == 1)
         {
-            await events.CompletedAsync(new ScanCompletedEvent(scanId, serverId, status, progress, score, error, worst));
+            await events.PublishAsync(new ScanCompletedEvent(scanId, serverId, status, progress, score, error, worst));
         }
     }
 

@@ -1,3 +1,4 @@
+using BackscatterConsole.Server.Live;
 using BackscatterConsole.Domain.Checklist;
 using BackscatterConsole.Server.Audit;
 using BackscatterConsole.Server.Data;
@@ -13,7 +14,7 @@ internal sealed class ScanService(
     AuditTrail audit,
     ScanQueue queue,
     RunningScans running,
-    IScanEvents events,
+    ILiveNotifier events,
     TimeProvider clock,
     ILogger<ScanService> logger) : IScanService
 {
@@ -140,7 +141,7 @@ internal sealed class ScanService(
             .ExecuteUpdateAsync(u => u.SetProperty(s => s.Status, ScanStatuses.Cancelled).SetProperty(s => s.FinishedAt, now).SetProperty(s => s.Error, "Cancelled by a user before it started."), cancellationToken);
         if (cancelledWhileQueued == 1)
         {
-            await events.CompletedAsync(new ScanCompletedEvent(scanId, scan.ServerId, ScanStatuses.Cancelled, scan.Progress, null, "Cancelled by a user before it started.", null));
+            await events.PublishAsync(new ScanCompletedEvent(scanId, scan.ServerId, ScanStatuses.Cancelled, scan.Progress, null, "Cancelled by a user before it started.", null));
         }
         else if (!running.Cancel(scanId))
         {
@@ -316,7 +317,7 @@ internal sealed class ScanService(
     private async Task AnnounceAsync(Scan scan)
     {
         queue.Enqueue(scan.Id);
-        await events.QueuedAsync(new ScanQueuedEvent(scan.Id, scan.ServerId, scan.Trigger));
+        await events.PublishAsync(new ScanQueuedEvent(scan.Id, scan.ServerId, scan.Trigger));
     }
 
     private static OperationResult<FleetScanAcceptedDto> Invalid(string field, string message) =>

@@ -8,6 +8,9 @@ public sealed class AppUser : IdentityUser<Guid>
     public bool IsDisabled { get; set; }
 
     public DateTime CreatedAt { get; set; }
+
+    /// <summary>The portal's colour scheme for this user: <c>light</c>, <c>dark</c> or <c>system</c> (follow the browser).</summary>
+    public string ThemeMode { get; set; } = "system";
 }
 
 public sealed class AppRole : IdentityRole<Guid>
@@ -57,6 +60,18 @@ public sealed class ManagedServer
 
     /// <summary>Concurrency token, incremented on every change; the API's ETag.</summary>
     public long Revision { get; set; }
+
+    /// <summary>
+    /// Risk score of the latest completed scan, kept here (not a revision change) so the inventory can filter and sort
+    /// the fleet by risk in the database.
+    /// </summary>
+    public int? RiskScore { get; set; }
+
+    /// <summary>Status of the latest completed scan's worst finding (<c>ServerStatusFilter</c>), null before the first scan.</summary>
+    public string? WorstStatus { get; set; }
+
+    /// <summary>When the latest completed scan finished.</summary>
+    public DateTime? LastScannedAt { get; set; }
 
     public List<ServerDomain> Domains { get; set; } = [];
 

@@ -2,9 +2,10 @@ namespace BackscatterConsole.Server.Hosting;
 
 internal static class SecurityHeaders
 {
-    // No inline script or style anywhere in the portal, so the policy can stay strict.
+    // No inline script anywhere in the portal. Styles must allow inline: MudBlazor positions popovers and sizes
+    // components with style attributes, and its theme provider writes the palette as a <style> element.
     private const string ContentSecurityPolicy =
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; " +
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; " +
         "connect-src 'self'; object-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'";
 
     public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app) => app.Use((context, next) =>

@@ -46,14 +46,23 @@ internal static class StrictJson
 
     /// <summary>
     /// Adds SignalR with the strict JSON protocol. Every feature that needs SignalR calls this instead of <c>AddSignalR</c>,
-    /// so the plain JSON protocol that each <c>AddSignalR</c> call registers is always swapped out again.
+    /// so the plain JSON protocol that each <c>AddSignalR</c> call registers is always swapped out again. Only that one is
+    /// swapped: the portal's circuits speak Blazor's own protocol (blazorpack), registered beside it, and a page cannot
+    /// start without it. Our hubs accept JSON only, so nobody reaches them through the circuits' binary protocol instead.
     /// </summary>
     public static ISignalRServerBuilder AddStrictSignalR(this IServiceCollection services, Action<HubOptions>? configure = null)
     {
         var builder = configure is null ? services.AddSignalR() : services.AddSignalR(configure);
-        services.RemoveAll<IHubProtocol>();
+        foreach (var plain in services.Where(d => d.ServiceType == typeof(IHubProtocol) && d.ImplementationType == typeof(JsonHubProtocol)).ToList())
+        {
+            services.Remove(plain);
+        }
+
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHubProtocol, StrictJsonHubProtocol>());
         services.Configure<JsonHubProtocolOptions>(options => Apply(options.PayloadSerializerOptions));
+
+        // The default for every hub; Blazor's circuit hub sets its own list (blazorpack) after this.
+        services.Configure<HubOptions>(options => options.SupportedProtocols = ["json"]);
         return builder;
     }
 

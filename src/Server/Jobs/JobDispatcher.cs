@@ -1,6 +1,6 @@
 using System.Text.Json;
 using BackscatterConsole.Server.Agents;
-using BackscatterConsole.Server.Checks;
+using BackscatterConsole.Server.Live;
 using BackscatterConsole.Server.Data;
 using BackscatterConsole.Shared.Agents;
 using BackscatterConsole.Shared.Jobs;
@@ -9,34 +9,12 @@ using Microsoft.EntityFrameworkCore;
 
 namespace BackscatterConsole.Server.Jobs;
 
-/// <summary>Publishes job changes on the status hub (job and server groups).</summary>
-internal interface IJobEvents
-{
-    Task UpdatedAsync(JobUpdatedEvent e);
-}
-
-internal sealed class SignalRJobEvents(IHubContext<StatusHub> hub, ILogger<SignalRJobEvents> logger) : IJobEvents
-{
-    public async Task UpdatedAsync(JobUpdatedEvent e)
-    {
-        try
-        {
-            await hub.Clients.Groups([StatusHub.JobGroup(e.JobId), StatusHub.ServerGroup(e.ServerId)]).SendAsync("jobUpdated", e);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            // Live status is a convenience: the job's state is in the database whatever happens to the broadcast.
-            logger.LogWarning(ex, "Could not broadcast the update of job {JobId}", e.JobId);
-        }
-    }
-}
-
 /// <summary>
 /// Sends a server's pending jobs to its agent when the agent is online: on creation, and again on every (re)connect, so a job
 /// queued while the agent was offline, or dispatched just before it dropped, reaches it. The agent's journal makes a
 /// repeated dispatch of the same job id harmless.
 /// </summary>
-internal sealed class JobDispatcher(AppDbContext db, AgentPresence presence, IHubContext<AgentsHub, IAgentClient> agents, IJobEvents events, TimeProvider clock, ILogger<JobDispatcher> logger)
+internal sealed class JobDispatcher(AppDbContext db, AgentPresence presence, IHubContext<AgentsHub, IAgentClient> agents, ILiveNotifier events, TimeProvider clock, ILogger<JobDispatcher> logger)
 {
     public async Task DispatchPendingAsync(Guid serverId, CancellationToken cancellationToken)
     {
@@ -75,7 +53,7 @@ internal sealed class JobDispatcher(AppDbContext db, AgentPresence presence, IHu
             }
             else
             {
-                await events.UpdatedAsync(new JobUpdatedEvent(job.Id, job.ServerId, JobStates.Dispatched, null));
+                await events.PublishAsync(new JobUpdatedEvent(job.Id, job.ServerId, JobStates.Dispatched, null));
             }
         }
     }
@@ -114,7 +92,7 @@ internal sealed class JobExpiryService(IServiceScopeFactory scopes, Microsoft.Ex
         }
 
         var audit = scope.ServiceProvider.GetRequiredService<Audit.AuditTrail>();
-        var events = scope.ServiceProvider.GetRequiredService<IJobEvents>();
+        var events = scope.ServiceProvider.GetRequiredService<ILiveNotifier>();
         const string why = "The agent did not start the job before it expired (it was offline, or never picked it up). Nothing was changed.";
         foreach (var job in candidates)
         {
@@ -134,7 +112,7 @@ internal sealed class JobExpiryService(IServiceScopeFactory scopes, Microsoft.Ex
 
             if (expired > 0)
             {
-                await events.UpdatedAsync(new JobUpdatedEvent(job.Id, job.ServerId, JobStates.Expired, null));
+                await events.PublishAsync(new JobUpdatedEvent(job.Id, job.ServerId, JobStates.Expired, null));
                 await scope.ServiceProvider.GetRequiredService<ChangeRequests.ChangeRequestProgress>().JobFinishedAsync(job.Id, cancellationToken);
             }
         }

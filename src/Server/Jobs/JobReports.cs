@@ -1,3 +1,4 @@
+using BackscatterConsole.Server.Live;
 using System.Text.Json;
 using BackscatterConsole.Domain.Text;
 using BackscatterConsole.Server.Agents;
@@ -19,7 +20,7 @@ namespace BackscatterConsole.Server.Jobs;
 /// </summary>
 internal sealed class JobReports(
     AppDbContext db,
-    IJobEvents events,
+    ILiveNotifier events,
     AuditTrail audit,
     ISettingsSnapshotService snapshots,
     IScanService scans,
@@ -64,7 +65,7 @@ internal sealed class JobReports(
             await db.SaveChangesAsync(cancellationToken);
         }
 
-        await events.UpdatedAsync(new JobUpdatedEvent(job.Id, serverId, job.State, JobService.ToDto(record)));
+        await events.PublishAsync(new JobUpdatedEvent(job.Id, serverId, job.State, JobService.ToDto(record)));
     }
 
     public async Task CompletedAsync(Guid serverId, Guid agentId, JobCompletion completion, CancellationToken cancellationToken)
@@ -95,7 +96,7 @@ internal sealed class JobReports(
         job.AwaitingVerification = job.State == JobStates.Succeeded && !job.DryRun;
         await audit.RecordAsync(new AuditEvent(AuditActions.JobFinished, "job", job.Id.ToString(), After: new { job.State, diff = completion.Diff, job.Error }, Detail: $"The job {job.State}" + (job.Error is null ? "." : $": {job.Error}")), cancellationToken);
 
-        await events.UpdatedAsync(new JobUpdatedEvent(job.Id, serverId, job.State, null));
+        await events.PublishAsync(new JobUpdatedEvent(job.Id, serverId, job.State, null));
         await changeRequests.JobFinishedAsync(job.Id, cancellationToken);
         if (job.AwaitingVerification && presence.Connection(agentId) is { } connection)
         {
@@ -149,7 +150,7 @@ internal sealed class JobReports(
         await db.SaveChangesAsync(cancellationToken);
         foreach (var job in waiting)
         {
-            await events.UpdatedAsync(new JobUpdatedEvent(job.Id, serverId, job.State, null));
+            await events.PublishAsync(new JobUpdatedEvent(job.Id, serverId, job.State, null));
         }
     }
 

@@ -1,3 +1,4 @@
+using BackscatterConsole.Server.Live;
 using System.Text.Json;
 using BackscatterConsole.Domain.Remediation;
 using BackscatterConsole.Domain.Settings;
@@ -38,7 +39,7 @@ internal sealed class JobService(
     AppDbContext db,
     ISettingsSnapshotService snapshots,
     JobDispatcher dispatcher,
-    IJobEvents events,
+    ILiveNotifier events,
     AuditTrail audit,
     IOptions<JobOptions> options,
     IServiceProvider services,
@@ -148,7 +149,7 @@ internal sealed class JobService(
         db.Jobs.Add(job);
         await audit.RecordAsync(new AuditEvent(AuditActions.JobCreated, "job", job.Id.ToString(), After: new { job.ServerId, job.DryRun, job.CheckIds, changes = plan.Changes, job.ChangeRequestId }, Detail: $"Queued a {(job.DryRun ? "dry-run " : string.Empty)}job for '{plan.ServerName}' fixing {string.Join(", ", plan.CheckIds)}."), cancellationToken);
 
-        await events.UpdatedAsync(new JobUpdatedEvent(job.Id, serverId, job.State, null));
+        await events.PublishAsync(new JobUpdatedEvent(job.Id, serverId, job.State, null));
         await dispatcher.DispatchPendingAsync(serverId, cancellationToken);
         return OperationResult<JobDto>.Ok((await GetAsync(job.Id, cancellationToken))!);
     }
@@ -209,7 +210,7 @@ internal sealed class JobService(
         }
 
         await audit.RecordAsync(new AuditEvent(AuditActions.JobCancelled, "job", id.ToString(), Detail: "Cancelled a queued job."), cancellationToken);
-        await events.UpdatedAsync(new JobUpdatedEvent(id, job.ServerId, job.State, null));
+        await events.PublishAsync(new JobUpdatedEvent(id, job.ServerId, job.State, null));
         await services.GetRequiredService<ChangeRequests.ChangeRequestProgress>().JobFinishedAsync(id, cancellationToken);
         return OperationResult<JobDto>.Ok(job);
     }

@@ -15,7 +15,6 @@ internal static class JobsApi
         builder.Services.AddScoped<IJobService>(sp => sp.GetRequiredService<JobService>());
         builder.Services.AddScoped<JobDispatcher>();
         builder.Services.AddScoped<JobReports>();
-        builder.Services.AddSingleton<IJobEvents, SignalRJobEvents>();
         builder.Services.AddHostedService<JobExpiryService>();
         return builder;
     }

@@ -24,18 +24,31 @@ internal sealed class ServerInventory(AppDbContext db, AuditTrail audit, TimePro
             errors["pageSize"] = [$"Page size must be between 1 and {ServerQuery.MaxPageSize}."];
         }
 
-        var sort = string.IsNullOrWhiteSpace(query.Sort) ? "name" : query.Sort.Trim();
-        var descending = sort.StartsWith('-');
-        var sortKey = sort.TrimStart('-');
-        if (!ServerQuery.SortKeys.Contains(sortKey))
-        {
-            errors["sort"] = [$"'{sort}' is not a sort key: use {string.Join(", ", ServerQuery.SortKeys)}, with '-' in front for descending."];
-        }
-
+        var sorts = ParseSort(query.Sort, errors);
         var platform = query.Platform?.Trim().ToLowerInvariant();
         if (!string.IsNullOrEmpty(platform) && !MailPlatforms.All.Contains(platform))
         {
             errors["platform"] = [$"'{query.Platform}' is not a known platform: use one of {string.Join(", ", MailPlatforms.All)}."];
+        }
+
+        var status = query.Status?.Trim().ToLowerInvariant();
+        if (!string.IsNullOrEmpty(status) && !ServerStatusFilter.All.Contains(status))
+        {
+            errors["status"] = [$"'{query.Status}' is not a status: use one of {string.Join(", ", ServerStatusFilter.All)}."];
+        }
+
+        if (query.MinRisk is < 0 or > 100)
+        {
+            errors["minRisk"] = ["The lowest risk must be between 0 and 100."];
+        }
+
+        if (query.MaxRisk is < 0 or > 100)
+        {
+            errors["maxRisk"] = ["The highest risk must be between 0 and 100."];
+        }
+        else if (query.MinRisk is { } min && query.MaxRisk is { } max && min > max)
+        {
+            errors["maxRisk"] = [$"The highest risk ({max}) is below the lowest ({min})."];
         }
 
         // Searched text reaches the database; PostgreSQL refuses NUL in a query parameter outright.
@@ -70,18 +83,25 @@ internal sealed class ServerInventory(AppDbContext db, AuditTrail audit, TimePro
             servers = servers.Where(s => tagged.Contains(s.Id));
         }
 
-        var total = await servers.CountAsync(cancellationToken);
-        servers = (sortKey, descending) switch
+        if (query.MinRisk is { } minRisk)
         {
-            ("hostname", false) => servers.OrderBy(s => s.Hostname).ThenBy(s => s.NormalizedName),
-            ("hostname", true) => servers.OrderByDescending(s => s.Hostname).ThenBy(s => s.NormalizedName),
-            ("platform", false) => servers.OrderBy(s => s.Platform).ThenBy(s => s.NormalizedName),
-            ("platform", true) => servers.OrderByDescending(s => s.Platform).ThenBy(s => s.NormalizedName),
-            ("updatedAt", false) => servers.OrderBy(s => s.UpdatedAt).ThenBy(s => s.NormalizedName),
-            ("updatedAt", true) => servers.OrderByDescending(s => s.UpdatedAt).ThenBy(s => s.NormalizedName),
-            (_, true) => servers.OrderByDescending(s => s.NormalizedName),
-            _ => servers.OrderBy(s => s.NormalizedName),
+            servers = servers.Where(s => s.RiskScore >= minRisk);
+        }
+
+        if (query.MaxRisk is { } maxRisk)
+        {
+            servers = servers.Where(s => s.RiskScore <= maxRisk);
+        }
+
+        servers = status switch
+        {
+            null or "" => servers,
+            ServerStatusFilter.Unscanned => servers.Where(s => s.WorstStatus == null),
+            _ => servers.Where(s => s.WorstStatus == status),
         };
+
+        var total = await servers.CountAsync(cancellationToken);
+        servers = Sort(servers, sorts);
 
         var page = await servers
             .Skip((query.Page - 1) * query.PageSize)
@@ -93,6 +113,172 @@ internal sealed class ServerInventory(AppDbContext db, AuditTrail audit, TimePro
 
         return OperationResult<PagedResult<ServerDto>>.Ok(new PagedResult<ServerDto>(page.Select(ToDto).ToList(), total, query.Page, query.PageSize));
     }
+
+    private static List<(string Key, bool Descending)> ParseSort(string? sort, Dictionary<string, string[]> errors)
+    {
+        var keys = new List<(string Key, bool Descending)>();
+        foreach (var part in (string.IsNullOrWhiteSpace(sort) ? "name" : sort).Split(',', StringSplitOptions.TrimEntries))
+        {
+            var descending = part.StartsWith('-');
+            var key = part.TrimStart('-');
+            if (!ServerQuery.SortKeys.Contains(key))
+            {
+                errors["sort"] = [$"'{part}' is not a sort key: use {string.Join(", ", ServerQuery.SortKeys)}, with '-' in front for descending, several separated by commas."];
+                return [];
+            }
+
+            if (keys.Any(k => k.Key == key))
+            {
+                errors["sort"] = [$"'{key}' appears twice in the sort."];
+                return [];
+            }
+
+            keys.Add((key, descending));
+        }
+
+        return keys;
+    }
+
+    /// <summary>Orders by the given keys, the first deciding first; name, then id, settle ties so that paging is stable.</summary>
+    private static IQueryable<ManagedServer> Sort(IQueryable<ManagedServer> servers, List<(string Key, bool Descending)> keys)
+    {
+        IOrderedQueryable<ManagedServer>? ordered = null;
+        IOrderedQueryable<ManagedServer> By<TKey>(System.Linq.Expressions.Expression<Func<ManagedServer, TKey>> key, bool descending) =>
+            (ordered, descending) switch
+            {
+                (null, false) => servers.OrderBy(key),
+                (null, true) => servers.OrderByDescending(key),
+                (_, false) => ordered.ThenBy(key),
+                (_, true) => ordered.ThenByDescending(key),
+            };
+
+        foreach (var (key, descending) in keys)
+        {
+            switch (key)
+            {
+                case "hostname":
+                    ordered = By(s => s.Hostname, descending);
+                    break;
+                case "platform":
+                    ordered = By(s => s.Platform, descending);
+                    break;
+                case "updatedAt":
+                    ordered = By(s => s.UpdatedAt, descending);
+                    break;
+                case "risk":
+                    // Never-scanned servers have no score: after the scanned ones, whichever the direction.
+                    ordered = By(s => s.RiskScore == null, false);
+                    ordered = By(s => s.RiskScore, descending);
+                    break;
+                case "scannedAt":
+                    ordered = By(s => s.LastScannedAt == null, false);
+                    ordered = By(s => s.LastScannedAt, descending);
+                    break;
+                default:
+                    ordered = By(s => s.NormalizedName, descending);
+                    break;
+            }
+        }
+
+        ordered = keys.Any(k => k.Key == "name") ? ordered! : By(s => s.NormalizedName, false);
+        return ordered.ThenBy(s => s.Id);
+    }
+
+    public async Task<OperationResult<ServerTagsResultDto>> ChangeTagsAsync(ServerTagsInput input, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var ids = input.ServerIds?.Distinct().ToList() ?? [];
+        if (ids.Count is 0 or > 1000)
+        {
+            errors["serverIds"] = ["Name between 1 and 1000 servers."];
+        }
+
+        var add = (input.Add ?? []).Select(t => t?.Trim().ToLowerInvariant() ?? string.Empty).Distinct().ToList();
+        var remove = (input.Remove ?? []).Select(t => t?.Trim().ToLowerInvariant() ?? string.Empty).Distinct().ToList();
+        if (add.Count + remove.Count == 0)
+        {
+            errors["add"] = ["Name at least one tag to add or remove."];
+        }
+
+        // The same rules as a server's own tags, by validating them as one server's list.
+        var tagErrors = ServerRules.Validate(new ServerInput { Name = "x", Hostname = "x.example", Platform = MailPlatforms.Other, Tags = [.. add, .. remove] }, out _);
+        if (tagErrors.TryGetValue("tags", out var invalid))
+        {
+            errors["add"] = invalid;
+        }
+
+        if (add.Intersect(remove).Any())
+        {
+            errors["remove"] = ["A tag cannot be added and removed at once."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return OperationResult<ServerTagsResultDto>.From(OperationResult.Invalid(errors));
+        }
+
+        var known = await db.Servers.AsNoTracking().Where(s => ids.Contains(s.Id)).Select(s => s.Id).ToListAsync(cancellationToken);
+        var missing = ids.Except(known).ToList();
+        if (missing.Count > 0)
+        {
+            return OperationResult<ServerTagsResultDto>.From(OperationResult.Invalid(new Dictionary<string, string[]>
+            {
+                ["serverIds"] = [$"No server has the id {string.Join(", ", missing.Take(5))}{(missing.Count > 5 ? $" (and {missing.Count - 5} more)" : string.Empty)}; nothing was changed."],
+            }));
+        }
+
+        var changed = new List<Guid>();
+        var unchanged = new List<Guid>();
+        var failed = new Dictionary<Guid, string>();
+        foreach (var id in ids)
+        {
+            var server = await GetAsync(id, cancellationToken);
+            if (server is null)
+            {
+                failed[id] = "It was deleted meanwhile.";
+                continue;
+            }
+
+            var tags = server.Tags.Union(add, StringComparer.Ordinal).Except(remove, StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+            if (tags.SequenceEqual(server.Tags.Order(StringComparer.Ordinal)))
+            {
+                unchanged.Add(id);
+                continue;
+            }
+
+            var result = await UpdateAsync(id, ToInput(server, tags), server.Revision, cancellationToken);
+            if (result.Succeeded)
+            {
+                changed.Add(id);
+            }
+            else if (result.Status == OperationStatus.StorageUnavailable)
+            {
+                return OperationResult<ServerTagsResultDto>.From(result);
+            }
+            else
+            {
+                failed[id] = result.Describe();
+            }
+        }
+
+        return OperationResult<ServerTagsResultDto>.Ok(new ServerTagsResultDto(changed, unchanged, failed));
+    }
+
+    private static ServerInput ToInput(ServerDto s, List<string> tags) => new()
+    {
+        Name = s.Name,
+        Hostname = s.Hostname,
+        Platform = s.Platform,
+        Version = s.Version,
+        SmtpHost = s.SmtpHost,
+        SmtpPort = s.SmtpPort,
+        ProbeEnabled = s.ProbeEnabled,
+        Domains = s.Domains.Select(d => new HostedDomainInput { Name = d.Name, DkimSelectors = [.. d.DkimSelectors] }).ToList(),
+        Tags = tags,
+        Notes = s.Notes,
+        ControlRecipient = s.ControlRecipient,
+        ScanIntervalMinutes = s.ScanIntervalMinutes,
+    };
 
     public async Task<ServerDto?> GetAsync(Guid id, CancellationToken cancellationToken)
     {
@@ -283,5 +469,8 @@ internal sealed class ServerInventory(AppDbContext db, AuditTrail audit, TimePro
         s.UpdatedAt,
         s.Revision,
         s.ControlRecipient,
-        s.ScanIntervalMinutes);
+        s.ScanIntervalMinutes,
+        s.RiskScore,
+        s.WorstStatus,
+        s.LastScannedAt);
 }

@@ -18,7 +18,10 @@ internal static class ServersApi
     public static RouteGroupBuilder MapServersApi(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/servers").WithTags("Servers").RequireAuthorization(Policies.Read);
-        group.MapGet("/", ListAsync).WithName("ListServers").WithSummary("List managed servers with search, filters, sorting and paging.").WithStandardProblems(400);
+        group.MapGet("/", ListAsync).WithName("ListServers").WithSummary("List managed servers with search, filters (platform, tag, risk range, status of the worst finding), multi-column sorting and paging.").WithStandardProblems(400);
+        group.MapPost("/tags", ChangeTagsAsync).WithName("ChangeServerTags").Produces<ServerTagsResultDto>()
+            .WithSummary("Add and remove tags on several servers at once; each changed server gets a new revision and an audit entry.")
+            .RequireAuthorization(Policies.ServersWrite).WithStandardProblems(400, 413, 503);
         group.MapGet("/{id:guid}", GetAsync).WithName("GetServer").WithSummary("Get one server; the ETag header carries its revision.").WithStandardProblems(404);
         group.MapPost("/", CreateAsync).WithName("CreateServer").WithSummary("Add a managed server.").Produces<ServerDto>(StatusCodes.Status201Created)
             .RequireAuthorization(Policies.ServersWrite).WithStandardProblems(400, 409, 413, 503);
@@ -37,12 +40,21 @@ internal static class ServersApi
         string? tag = null,
         string? sort = null,
         int page = 1,
-        int pageSize = 25)
+        int pageSize = 25,
+        int? minRisk = null,
+        int? maxRisk = null,
+        string? status = null)
     {
-        var result = await inventory.ListAsync(new ServerQuery(q, platform, tag, sort, page, pageSize), cancellationToken);
+        var result = await inventory.ListAsync(new ServerQuery(q, platform, tag, sort, page, pageSize, minRisk, maxRisk, status), cancellationToken);
         return result.Succeeded
             ? TypedResults.Ok(result.Value)
             : TypedResults.ValidationProblem(result.Errors!.ToDictionary(), title: result.Message);
+    }
+
+    private static async Task<IResult> ChangeTagsAsync(ServerTagsInput input, IServerInventory inventory, CancellationToken cancellationToken)
+    {
+        var result = await inventory.ChangeTagsAsync(input, cancellationToken);
+        return result.Succeeded ? TypedResults.Ok(result.Value) : result.ToProblem();
     }
 
     private static async Task<Results<Ok<ServerDto>, ProblemHttpResult>> GetAsync(Guid id, IServerInventory inventory, HttpContext context, CancellationToken cancellationToken)

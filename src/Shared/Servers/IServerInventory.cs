@@ -19,6 +19,12 @@ public interface IServerInventory
 
     Task<OperationResult> DeleteAsync(Guid id, long? expectedRevision, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Adds and removes tags on several servers at once (the fleet actions of the inventory). Each server is changed like
+    /// an edit (new revision, one audit entry); a server that would end up invalid (too many tags) is reported and left as it was.
+    /// </summary>
+    Task<OperationResult<ServerTagsResultDto>> ChangeTagsAsync(ServerTagsInput input, CancellationToken cancellationToken);
+
     /// <summary>Every tag in use, for filter lists.</summary>
     Task<IReadOnlyList<string>> ListTagsAsync(CancellationToken cancellationToken);
 }

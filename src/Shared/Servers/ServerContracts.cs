@@ -47,7 +47,10 @@ public sealed record ServerDto(
     DateTime UpdatedAt,
     long Revision,
     string? ControlRecipient = null,
-    int ScanIntervalMinutes = 1440);
+    int ScanIntervalMinutes = 1440,
+    int? RiskScore = null,
+    string? WorstStatus = null,
+    DateTime? LastScannedAt = null);
 
 /// <summary>A domain as submitted in <see cref="ServerInput"/>.</summary>
 public sealed class HostedDomainInput
@@ -93,13 +96,65 @@ public sealed class ServerInput
 /// <param name="Q">Text searched in name, hostname and hosted domains.</param>
 /// <param name="Platform">Only this platform.</param>
 /// <param name="Tag">Only servers with this tag.</param>
-/// <param name="Sort">name, hostname, platform, updatedAt; a leading '-' sorts descending.</param>
+/// <param name="Sort">
+/// One or more sort keys separated by commas, the first deciding first (<c>-risk,name</c>): name, hostname, platform,
+/// updatedAt, risk, scannedAt; a leading '-' sorts descending. Servers never scanned sort after scanned ones by risk.
+/// </param>
 /// <param name="Page">1-based page.</param>
 /// <param name="PageSize">Items per page (1–200).</param>
-public sealed record ServerQuery(string? Q = null, string? Platform = null, string? Tag = null, string? Sort = null, int Page = 1, int PageSize = 25)
+/// <param name="MinRisk">Only servers whose latest completed scan scored at least this (0–100); never-scanned servers drop out.</param>
+/// <param name="MaxRisk">Only servers whose latest completed scan scored at most this (0–100).</param>
+/// <param name="Status">Only servers whose worst finding has this status (<see cref="ServerStatusFilter"/>).</param>
+public sealed record ServerQuery(
+    string? Q = null,
+    string? Platform = null,
+    string? Tag = null,
+    string? Sort = null,
+    int Page = 1,
+    int PageSize = 25,
+    int? MinRisk = null,
+    int? MaxRisk = null,
+    string? Status = null)
 {
     public const int MaxPageSize = 200;
 
     /// <summary>Accepted sort keys.</summary>
-    public static IReadOnlyList<string> SortKeys { get; } = ["name", "hostname", "platform", "updatedAt"];
+    public static IReadOnlyList<string> SortKeys { get; } = ["name", "hostname", "platform", "updatedAt", "risk", "scannedAt"];
 }
+
+/// <summary>Values of the server list's <c>status</c> filter: the status of each server's worst finding in its latest completed scan.</summary>
+public static class ServerStatusFilter
+{
+    public const string Fail = "fail";
+    public const string Warn = "warn";
+    public const string Error = "error";
+    public const string Unknown = "unknown";
+
+    /// <summary>Nothing worse than pass or info.</summary>
+    public const string Pass = "pass";
+
+    /// <summary>No completed scan yet.</summary>
+    public const string Unscanned = "unscanned";
+
+    /// <summary>Every value, from the most to the least serious.</summary>
+    public static IReadOnlyList<string> All { get; } = [Fail, Warn, Error, Unknown, Pass, Unscanned];
+}
+
+/// <summary>Body of <c>POST /api/v1/servers/tags</c>: tags to add to and remove from the given servers.</summary>
+public sealed class ServerTagsInput
+{
+    /// <summary>The servers to change (1–1000).</summary>
+    public List<Guid>? ServerIds { get; set; }
+
+    /// <summary>Tags to add.</summary>
+    public List<string>? Add { get; set; }
+
+    /// <summary>Tags to remove.</summary>
+    public List<string>? Remove { get; set; }
+}
+
+/// <summary>What a tag change did.</summary>
+/// <param name="Changed">Servers whose tags changed.</param>
+/// <param name="Unchanged">Servers that already had (or lacked) the tags.</param>
+/// <param name="Failed">Servers left as they were, with the reason (for example too many tags).</param>
+public sealed record ServerTagsResultDto(IReadOnlyList<Guid> Changed, IReadOnlyList<Guid> Unchanged, IReadOnlyDictionary<Guid, string> Failed);

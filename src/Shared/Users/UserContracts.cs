@@ -67,6 +67,36 @@ public interface IAccountService
     Task SignOutAsync();
 
     Task<OperationResult> ChangePasswordAsync(Guid userId, string currentPassword, string newPassword);
+
+    /// <summary>The user's portal preferences; null when the user no longer exists.</summary>
+    Task<AccountPreferencesDto?> GetPreferencesAsync(Guid userId, CancellationToken cancellationToken);
+
+    /// <summary>Stores the user's portal preferences.</summary>
+    Task<OperationResult<AccountPreferencesDto>> SetPreferencesAsync(Guid userId, AccountPreferencesInput input, CancellationToken cancellationToken);
+}
+
+/// <summary>Colour schemes of the portal.</summary>
+public static class ThemeModes
+{
+    public const string Light = "light";
+    public const string Dark = "dark";
+
+    /// <summary>Follow the browser's (operating system's) preference.</summary>
+    public const string System = "system";
+
+    /// <summary>Every valid value.</summary>
+    public static IReadOnlyList<string> All { get; } = [Light, Dark, System];
+}
+
+/// <summary>A user's portal preferences, remembered across browsers and devices.</summary>
+/// <param name="Theme">One of <see cref="ThemeModes"/>.</param>
+public sealed record AccountPreferencesDto(string Theme);
+
+/// <summary>Body of <c>PUT /api/v1/account/preferences</c>.</summary>
+public sealed class AccountPreferencesInput
+{
+    /// <summary>light, dark or system.</summary>
+    public string? Theme { get; set; }
 }
 
 /// <summary>Why a sign-in did or did not succeed.</summary>

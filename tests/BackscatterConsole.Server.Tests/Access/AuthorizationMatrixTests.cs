@@ -40,6 +40,9 @@ public sealed class AuthorizationMatrixTests(AppFactory factory) : IClassFixture
         ["DELETE /api/v1/tokens/{id:guid}"] = Everyone,
         ["GET /api/v1/account"] = Everyone,
         ["POST /api/v1/account/password"] = Everyone,
+        ["GET /api/v1/account/preferences"] = Everyone,
+        ["PUT /api/v1/account/preferences"] = Everyone,
+        ["POST /api/v1/servers/tags"] = Writers,
         ["POST /api/v1/servers/{id:guid}/scans"] = Writers,
         ["GET /api/v1/servers/{id:guid}/scans"] = Readers,
         ["GET /api/v1/servers/{id:guid}/checklist"] = Readers,
@@ -81,16 +84,21 @@ public sealed class AuthorizationMatrixTests(AppFactory factory) : IClassFixture
         ["/servers"] = Readers,
         ["/servers/new"] = Writers,
         ["/users"] = Admins,
+        ["/users/{userId}"] = Admins,
         ["/account/tokens"] = Everyone,
         ["/account/password"] = Everyone,
         ["/servers/{serverId}"] = Readers,
         ["/servers/{serverId}/settings"] = Readers,
+        ["/servers/{serverId}/edit"] = Writers,
+        ["/servers/{serverId}/delete"] = Writers,
+        ["/servers/{serverId}/posture"] = Readers,
         ["/scans/{scanId}"] = Readers,
         ["/posture"] = Readers,
         ["/posture/spf"] = Readers,
         ["/audit"] = Auditors,
         ["/audit/export"] = Auditors,
         ["/change-requests"] = Readers,
+        ["/servers/{serverId}/agent"] = Readers,
         ["/change-requests/new"] = Writers,
     };
 
@@ -154,7 +162,9 @@ public sealed class AuthorizationMatrixTests(AppFactory factory) : IClassFixture
         using var admin = factory.CreateApiClient();
         var server = await ScanApi.CreateServerAsync(admin);
         var scanId = await ScanApi.StartAsync(admin, server.Id);
-        string Url(string page) => page.Replace("{serverId}", server.Id.ToString(), StringComparison.Ordinal).Replace("{scanId}", scanId.ToString(), StringComparison.Ordinal);
+        using var someone = await factory.CreateUserAsync(Roles.Viewer);
+        string Url(string page) => page.Replace("{serverId}", server.Id.ToString(), StringComparison.Ordinal).Replace("{scanId}", scanId.ToString(), StringComparison.Ordinal)
+            .Replace("{userId}", someone.Id.ToString(), StringComparison.Ordinal);
         using var anonymous = new PortalSession(factory);
         foreach (var page in PageMatrix.Keys)
         {

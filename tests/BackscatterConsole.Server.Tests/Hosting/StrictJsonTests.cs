@@ -4,7 +4,9 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using BackscatterConsole.Server.Agents;
 using BackscatterConsole.Server.Data;
+using BackscatterConsole.Server.Live;
 using BackscatterConsole.Server.Tests.Infrastructure;
 using BackscatterConsole.Shared.Agents;
 using BackscatterConsole.Shared.Servers;
@@ -12,6 +14,7 @@ using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Protocol;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace BackscatterConsole.Server.Tests.Hosting;
 
@@ -110,8 +113,15 @@ public sealed class StrictJsonTests(AppFactory factory) : IClassFixture<AppFacto
     {
         // Hubs pick their protocol by name from one registration, so the status hub reads arguments exactly as the
         // agents hub does (its methods take ids only, so no object of its own could carry a duplicate).
-        var protocol = Assert.Single(factory.Services.GetServices<IHubProtocol>());
-        Assert.Equal("json", protocol.Name);
+        var protocols = factory.Services.GetServices<IHubProtocol>().ToList();
+        var protocol = Assert.Single(protocols, p => p.Name == "json");
+
+        // Blazor's circuits need their own protocol; our hubs still take JSON alone.
+        Assert.Contains(protocols, p => p.Name == "blazorpack");
+        // A hub without a list of its own takes the global one (HubConnectionHandler reads its hub's, then the global).
+        var global = factory.Services.GetRequiredService<IOptions<HubOptions>>().Value.SupportedProtocols;
+        Assert.Equal(["json"], factory.Services.GetRequiredService<IOptions<HubOptions<StatusHub>>>().Value.SupportedProtocols ?? global);
+        Assert.Equal(["json"], factory.Services.GetRequiredService<IOptions<HubOptions<AgentsHub>>>().Value.SupportedProtocols ?? global);
 
         var frame = new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes("""{"type":1,"invocationId":"1","target":"Probe","arguments":[{"name":"a","name":"b"}]}""" + "\u001e"));
         Assert.True(protocol.TryParseMessage(ref frame, new ObjectBinder(), out var message));

@@ -178,34 +178,6 @@ public sealed class JobsTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, (await _app.Api.GetAsync($"/api/v1/jobs/{Guid.NewGuid()}")).StatusCode);
     }
 
-    [Fact]
-    public async Task AgentPage_FixForm_QueuesAJobAndTheJobPageShowsItsChanges()
-    {
-        // The page flow needs no live agent, so it runs on the in-memory server like the other page tests.
-        using var factory = new AppFactory();
-        using var api = factory.CreateApiClient();
-        var server = (await (await api.PostAsJsonAsync("/api/v1/servers", new { name = "fix-form", hostname = "mx.example.com", platform = "postfix" })).Content.ReadFromJsonAsync<Shared.Servers.ServerDto>())!;
-        (await api.PostAsJsonAsync($"/api/v1/servers/{server.Id}/settings-snapshots", new { text = WeakPostconf })).EnsureSuccessStatusCode();
-        var enrollment = (await (await api.PostAsJsonAsync($"/api/v1/servers/{server.Id}/agent-enrollments", new { })).Content.ReadFromJsonAsync<AgentEnrollmentDto>())!;
-        (await api.PostAsJsonAsync(AgentHub.EnrollPath, KestrelApp.EnrollmentRequest(enrollment.Token))).EnsureSuccessStatusCode();
-        var check = FixableChecks()[0];
-        using var session = await PortalSession.SignInAsync(factory, "admin", AppFactory.AdminPassword);
-        var agentPage = await session.GetPageAsync($"/servers/{server.Id}/agent");
-        Assert.NotNull(agentPage.QuerySelector($"[data-testid=job-form] input[name=checkId][value='{check}']"));
-
-        var response = await session.SubmitAsync($"/servers/{server.Id}/agent", "create-job", new() { ["checkId"] = check });
-
-        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        var jobPage = await session.GetPageAsync(response.Headers.Location!.ToString());
-        Assert.Equal(JobStates.Queued, jobPage.QuerySelector("[data-testid=job]")!.GetAttribute("data-state"));
-        Assert.Contains(check, jobPage.QuerySelector("[data-testid=job-changes]")!.TextContent, StringComparison.Ordinal);
-        Assert.Contains("postconf -e", jobPage.QuerySelector("[data-testid=job-changes]")!.TextContent, StringComparison.Ordinal);
-
-        var again = await session.SubmitAsync($"/servers/{server.Id}/agent", "create-job", new() { ["checkId"] = check });
-        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
-        Assert.Contains("already has a job", (await PortalSession.ParseAsync(again)).QuerySelector("[data-testid=job-form-error]")!.TextContent, StringComparison.Ordinal);
-    }
-
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
     private async Task<(Shared.Servers.ServerDto Server, EnrollmentResponse Agent)> ServerWithSnapshotAndAgentAsync()

@@ -9,17 +9,22 @@ public sealed class SnapshotForm
 
     public string? PostconfP { get; set; }
 
-    public string? AuthenticatedSendersMustUseValidSenderAddress { get; set; }
+    public string AuthenticatedSendersMustUseValidSenderAddress { get; set; } = string.Empty;
 
-    public string? LocalDomainSendersMustAuthenticate { get; set; }
+    public string LocalDomainSendersMustAuthenticate { get; set; } = string.Empty;
 
-    public string? SenderDomainMustBeLocalOrResolvable { get; set; }
+    public string SenderDomainMustBeLocalOrResolvable { get; set; } = string.Empty;
 
-    public string? NdrForDisabledMailboxes { get; set; }
+    public string NdrForDisabledMailboxes { get; set; } = string.Empty;
 
-    public string? QuotaNotification { get; set; }
+    public string QuotaNotification { get; set; } = string.Empty;
 
     public string? CatchAlls { get; set; }
+
+    /// <summary>Messages per form field (the property names above).</summary>
+    public Dictionary<string, string> Errors { get; } = new(StringComparer.Ordinal);
+
+    public string? Error(string field) => Errors.GetValueOrDefault(field);
 
     public SettingsSnapshotInput ToInput(bool mailEnable) => mailEnable
         ? new SettingsSnapshotInput
@@ -36,15 +41,24 @@ public sealed class SnapshotForm
         }
         : new SettingsSnapshotInput { Text = Text, PostconfP = string.IsNullOrWhiteSpace(PostconfP) ? null : PostconfP };
 
-    /// <summary>The form field an API error key belongs to.</summary>
-    public static string FieldFor(string key) => key switch
+    /// <summary>Puts the service's messages on their fields; a key the form has no field for lands on the main one.</summary>
+    public void ShowErrors(IReadOnlyDictionary<string, string[]> errors, bool mailEnable)
     {
-        "postconfP" => nameof(PostconfP),
-        "mailEnable.quotaNotification" => nameof(QuotaNotification),
-        "mailEnable.catchAlls" => nameof(CatchAlls),
-        "mailEnable" => nameof(AuthenticatedSendersMustUseValidSenderAddress),
-        _ => nameof(Text),
-    };
+        ArgumentNullException.ThrowIfNull(errors);
+        foreach (var (key, messages) in errors)
+        {
+            var field = key switch
+            {
+                "postconfP" => nameof(PostconfP),
+                "mailEnable.quotaNotification" => nameof(QuotaNotification),
+                "mailEnable.catchAlls" => nameof(CatchAlls),
+                _ when mailEnable => nameof(AuthenticatedSendersMustUseValidSenderAddress),
+                _ => nameof(Text),
+            };
+            var text = string.Join(" ", messages);
+            Errors[field] = Errors.TryGetValue(field, out var existing) ? existing + " " + text : text;
+        }
+    }
 
     private static bool? Bool(string? value) => value switch
     {

@@ -4,8 +4,8 @@ using BackscatterConsole.Shared.Servers;
 namespace BackscatterConsole.Client.Features.Servers;
 
 /// <summary>
-/// The edit form's model: plain strings, so whatever the user typed is shown back with the error
-/// (a port of "abc" stays "abc"), and domains as one line each: <c>example.com: selector1, selector2</c>.
+/// The server editor's model. Numbers stay strings, so whatever the user typed is shown back with its error (a port of
+/// "abc" stays "abc"); hosted domains are rows, each with its own DKIM selectors; errors are kept per field.
 /// </summary>
 public sealed class ServerForm
 {
@@ -13,7 +13,7 @@ public sealed class ServerForm
 
     public string? Hostname { get; set; }
 
-    public string? Platform { get; set; } = MailPlatforms.Postfix;
+    public string Platform { get; set; } = MailPlatforms.Postfix;
 
     public string? Version { get; set; }
 
@@ -23,9 +23,12 @@ public sealed class ServerForm
 
     public bool ProbeEnabled { get; set; }
 
-    public string? Domains { get; set; }
+    public List<DomainRow> Domains { get; set; } = [];
 
-    public string? Tags { get; set; }
+    public List<string> Tags { get; set; } = [];
+
+    /// <summary>Text typed into the tag field and not yet turned into a tag; saved with the rest.</summary>
+    public string? PendingTag { get; set; }
 
     public string? Notes { get; set; }
 
@@ -36,6 +39,12 @@ public sealed class ServerForm
 
     /// <summary>The revision the user started editing from; a different current revision is a conflict.</summary>
     public long Revision { get; set; }
+
+    /// <summary>Messages per field (<see cref="ServerInput"/> property names in camelCase, as the service keys them) that are not about one domain row.</summary>
+    public Dictionary<string, string> Errors { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Messages the form has no field for; shown above the form.</summary>
+    public List<string> OtherErrors { get; } = [];
 
     public static ServerForm From(ServerDto server)
     {
@@ -49,8 +58,8 @@ public sealed class ServerForm
             SmtpHost = server.SmtpHost == server.Hostname ? null : server.SmtpHost,
             SmtpPort = server.SmtpPort.ToString(CultureInfo.InvariantCulture),
             ProbeEnabled = server.ProbeEnabled,
-            Domains = string.Join('\n', server.Domains.Select(d => d.DkimSelectors.Count == 0 ? d.Name : $"{d.Name}: {string.Join(", ", d.DkimSelectors)}")),
-            Tags = string.Join(", ", server.Tags),
+            Domains = server.Domains.Select(d => new DomainRow { Name = d.Name, Selectors = string.Join(", ", d.DkimSelectors) }).ToList(),
+            Tags = [.. server.Tags],
             Notes = server.Notes,
             ControlRecipient = server.ControlRecipient,
             ScanIntervalMinutes = server.ScanIntervalMinutes.ToString(CultureInfo.InvariantCulture),
@@ -58,36 +67,57 @@ public sealed class ServerForm
         };
     }
 
-    /// <summary>Turns the form into API input; <paramref name="formErrors"/> holds what cannot even be parsed (a non-numeric port).</summary>
-    public ServerInput ToInput(out Dictionary<string, string[]> formErrors)
+    /// <summary>Adds the tags typed into the tag field (separated by commas or spaces) and empties it.</summary>
+    public void CommitPendingTag()
     {
-        formErrors = [];
-        int? port = null;
-        if (!string.IsNullOrWhiteSpace(SmtpPort))
+        foreach (var tag in Split(PendingTag, [',', ' ', ';', '\t']))
         {
-            if (int.TryParse(SmtpPort.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed))
+            if (!Tags.Contains(tag, StringComparer.OrdinalIgnoreCase))
             {
-                port = parsed;
-            }
-            else
-            {
-                formErrors[nameof(SmtpPort)] = [$"'{SmtpPort}' is not a port number: use a whole number from 1 to 65535."];
+                Tags.Add(tag);
             }
         }
 
-        int? interval = null;
-        if (!string.IsNullOrWhiteSpace(ScanIntervalMinutes))
+        PendingTag = null;
+    }
+
+    public void ClearErrors()
+    {
+        Errors.Clear();
+        OtherErrors.Clear();
+        foreach (var row in Domains)
         {
-            if (int.TryParse(ScanIntervalMinutes.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var minutes))
+            row.NameError = null;
+            row.SelectorsError = null;
+        }
+    }
+
+    public string? Error(string field) => Errors.GetValueOrDefault(field);
+
+    public bool HasErrors => Errors.Count > 0 || OtherErrors.Count > 0 || Domains.Any(d => d.NameError is not null || d.SelectorsError is not null);
+
+    /// <summary>
+    /// Turns the form into the service's input and records what cannot even be parsed (a port that is not a number).
+    /// Blank domain rows are left out; <paramref name="rowOf"/> maps each submitted domain back to its row for the errors.
+    /// </summary>
+    public ServerInput ToInput(out IReadOnlyList<int> rowOf)
+    {
+        CommitPendingTag();
+        var rows = new List<int>();
+        var domains = new List<HostedDomainInput>();
+        for (var i = 0; i < Domains.Count; i++)
+        {
+            var row = Domains[i];
+            if (string.IsNullOrWhiteSpace(row.Name) && string.IsNullOrWhiteSpace(row.Selectors))
             {
-                interval = minutes;
+                continue;
             }
-            else
-            {
-                formErrors[nameof(ScanIntervalMinutes)] = [$"'{ScanIntervalMinutes}' is not a number of minutes: use a whole number, or 0 to turn scheduled rescans off."];
-            }
+
+            rows.Add(i);
+            domains.Add(new HostedDomainInput { Name = row.Name?.Trim(), DkimSelectors = Split(row.Selectors, [',', ' ', ';', '\t']).ToList() });
         }
 
+        rowOf = rows;
         return new ServerInput
         {
             Name = Name,
@@ -95,62 +125,94 @@ public sealed class ServerForm
             Platform = Platform,
             Version = Version,
             SmtpHost = SmtpHost,
-            SmtpPort = port,
+            SmtpPort = ParseNumber(SmtpPort, "smtpPort", $"'{SmtpPort}' is not a port number: use a whole number from 1 to 65535."),
             ProbeEnabled = ProbeEnabled,
-            Domains = DomainLines().Select(ParseDomainLine).ToList(),
-            Tags = (Tags ?? string.Empty).Split([',', ' ', '\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries).ToList(),
+            Domains = domains,
+            Tags = [.. Tags],
             Notes = Notes,
             ControlRecipient = ControlRecipient,
-            ScanIntervalMinutes = interval,
+            ScanIntervalMinutes = ParseNumber(ScanIntervalMinutes, "scanIntervalMinutes", $"'{ScanIntervalMinutes}' is not a number of minutes: use a whole number, or 0 to turn scheduled rescans off."),
         };
     }
 
-    /// <summary>The form field an API error key belongs to, and for domain errors the line it is about.</summary>
-    public string Describe(string key, string message, out string field)
+    /// <summary>Puts the service's messages (keyed <c>name</c>, <c>domains[1].name</c>, <c>domains[0].dkimSelectors</c>, ...) on their fields.</summary>
+    public void ShowErrors(IReadOnlyDictionary<string, string[]> errors, IReadOnlyList<int> rowOf)
     {
-        ArgumentNullException.ThrowIfNull(key);
-        if (key.StartsWith("domains", StringComparison.Ordinal))
+        ArgumentNullException.ThrowIfNull(errors);
+        ArgumentNullException.ThrowIfNull(rowOf);
+        foreach (var (key, messages) in errors)
         {
-            field = nameof(Domains);
-            var open = key.IndexOf('[', StringComparison.Ordinal);
-            var close = key.IndexOf(']', StringComparison.Ordinal);
-            return open >= 0 && close > open && int.TryParse(key[(open + 1)..close], NumberStyles.Integer, CultureInfo.InvariantCulture, out var index)
-                ? $"Line {index + 1}: {message}"
-                : message;
+            var text = string.Join(" ", messages);
+            if (DomainError(key) is { } domain && domain.Index < rowOf.Count)
+            {
+                var row = Domains[rowOf[domain.Index]];
+                if (domain.Field == "dkimSelectors")
+                {
+                    row.SelectorsError = Join(row.SelectorsError, text);
+                }
+                else
+                {
+                    row.NameError = Join(row.NameError, text);
+                }
+            }
+            else if (key is "name" or "hostname" or "platform" or "version" or "smtpHost" or "smtpPort" or "tags" or "notes" or "controlRecipient" or "scanIntervalMinutes" or "domains")
+            {
+                // A parse error of the form stays: the service saw no number and cannot say more about it.
+                if (!Errors.ContainsKey(key))
+                {
+                    Errors[key] = text;
+                }
+            }
+            else
+            {
+                OtherErrors.Add(text);
+            }
+        }
+    }
+
+    private static (int Index, string Field)? DomainError(string key)
+    {
+        if (!key.StartsWith("domains[", StringComparison.Ordinal))
+        {
+            return null;
         }
 
-        field = key switch
-        {
-            "name" => nameof(Name),
-            "hostname" => nameof(Hostname),
-            "platform" => nameof(Platform),
-            "version" => nameof(Version),
-            "smtpHost" => nameof(SmtpHost),
-            "smtpPort" => nameof(SmtpPort),
-            "tags" => nameof(Tags),
-            "notes" => nameof(Notes),
-            "controlRecipient" => nameof(ControlRecipient),
-            "scanIntervalMinutes" => nameof(ScanIntervalMinutes),
-            _ => nameof(Name),
-        };
-        return message;
+        var close = key.IndexOf(']', StringComparison.Ordinal);
+        return close > 8 && int.TryParse(key[8..close], NumberStyles.None, CultureInfo.InvariantCulture, out var index)
+            ? (index, key[(close + 1)..].TrimStart('.'))
+            : null;
     }
 
-    private IEnumerable<string> DomainLines() =>
-        (Domains ?? string.Empty).Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0);
-
-    private static HostedDomainInput ParseDomainLine(string line)
+    private int? ParseNumber(string? text, string field, string error)
     {
-        var colon = line.IndexOf(':', StringComparison.Ordinal);
-        if (colon < 0)
+        if (string.IsNullOrWhiteSpace(text))
         {
-            return new HostedDomainInput { Name = line };
+            return null;
         }
 
-        return new HostedDomainInput
+        if (int.TryParse(text.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value))
         {
-            Name = line[..colon].Trim(),
-            DkimSelectors = line[(colon + 1)..].Split([',', ' ', '\t'], StringSplitOptions.RemoveEmptyEntries).ToList(),
-        };
+            return value;
+        }
+
+        Errors[field] = error;
+        return null;
     }
+
+    private static IEnumerable<string> Split(string? text, char[] separators) =>
+        (text ?? string.Empty).Split(separators, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    private static string Join(string? existing, string text) => existing is null ? text : existing + " " + text;
+}
+
+/// <summary>One hosted domain in the editor: its name and its DKIM selectors as typed (separated by commas or spaces).</summary>
+public sealed class DomainRow
+{
+    public string? Name { get; set; }
+
+    public string? Selectors { get; set; }
+
+    public string? NameError { get; set; }
+
+    public string? SelectorsError { get; set; }
 }

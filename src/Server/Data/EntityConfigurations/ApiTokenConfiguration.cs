@@ -19,5 +19,11 @@ internal sealed class ApiTokenConfiguration : IEntityTypeConfiguration<ApiToken>
 
 internal sealed class AppUserConfiguration : IEntityTypeConfiguration<AppUser>
 {
-    public void Configure(EntityTypeBuilder<AppUser> builder) => builder.Property(u => u.IsDisabled).HasDefaultValue(false);
+    public void Configure(EntityTypeBuilder<AppUser> builder)
+    {
+        builder.Property(u => u.IsDisabled).HasDefaultValue(false);
+
+        // The default fills the rows of users that existed before the portal remembered a theme.
+        builder.Property(u => u.ThemeMode).HasMaxLength(10).HasDefaultValue("system");
+    }
 }

@@ -26,6 +26,9 @@ internal sealed class ManagedServerConfiguration : IEntityTypeConfiguration<Mana
         builder.Property(s => s.ScanIntervalMinutes).HasDefaultValue(1440).HasSentinel(-1);
         builder.HasIndex(s => s.UpdatedAt);
         builder.Property(s => s.Revision).IsConcurrencyToken();
+        builder.Property(s => s.WorstStatus).HasMaxLength(20);
+        builder.HasIndex(s => s.RiskScore);
+        builder.HasIndex(s => s.WorstStatus);
         builder.HasMany(s => s.Domains).WithOne().HasForeignKey(d => d.ServerId).OnDelete(DeleteBehavior.Cascade);
         builder.HasMany(s => s.Tags).WithOne().HasForeignKey(t => t.ServerId).OnDelete(DeleteBehavior.Cascade);
     }

@@ -183,6 +183,13 @@ namespace BackscatterConsole.Server.Data.Migrations
                     b.Property<string>("SecurityStamp")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("ThemeMode")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(10)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("system");
+
                     b.Property<bool>("TwoFactorEnabled")
                         .HasColumnType("INTEGER");
 
@@ -538,6 +545,9 @@ namespace BackscatterConsole.Server.Data.Migrations
                         .HasMaxLength(253)
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime?>("LastScannedAt")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(100)
@@ -564,6 +574,9 @@ namespace BackscatterConsole.Server.Data.Migrations
                         .IsConcurrencyToken()
                         .HasColumnType("INTEGER");
 
+                    b.Property<int?>("RiskScore")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("ScanIntervalMinutes")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER")
@@ -584,6 +597,10 @@ namespace BackscatterConsole.Server.Data.Migrations
                         .HasMaxLength(50)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("WorstStatus")
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
                     b.HasKey("Id");
 
                     b.HasIndex("Hostname");
@@ -593,7 +610,11 @@ namespace BackscatterConsole.Server.Data.Migrations
 
                     b.HasIndex("Platform");
 
+                    b.HasIndex("RiskScore");
+
                     b.HasIndex("UpdatedAt");
+
+                    b.HasIndex("WorstStatus");
 
                     b.ToTable("Servers", (string)null);
                 });

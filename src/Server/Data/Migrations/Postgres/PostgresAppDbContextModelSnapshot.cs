@@ -203,6 +203,14 @@ namespace BackscatterConsole.Server.Data.Migrations.Postgres
                         .HasColumnType("text")
                         .UseCollation("C");
 
+                    b.Property<string>("ThemeMode")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)")
+                        .HasDefaultValue("system")
+                        .UseCollation("C");
+
                     b.Property<bool>("TwoFactorEnabled")
                         .HasColumnType("boolean");
 
@@ -593,6 +601,9 @@ namespace BackscatterConsole.Server.Data.Migrations.Postgres
                         .HasColumnType("character varying(253)")
                         .UseCollation("C");
 
+                    b.Property<DateTime?>("LastScannedAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(100)
@@ -623,6 +634,9 @@ namespace BackscatterConsole.Server.Data.Migrations.Postgres
                         .IsConcurrencyToken()
                         .HasColumnType("bigint");
 
+                    b.Property<int?>("RiskScore")
+                        .HasColumnType("integer");
+
                     b.Property<int>("ScanIntervalMinutes")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("integer")
@@ -645,6 +659,11 @@ namespace BackscatterConsole.Server.Data.Migrations.Postgres
                         .HasColumnType("character varying(50)")
                         .UseCollation("C");
 
+                    b.Property<string>("WorstStatus")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .UseCollation("C");
+
                     b.HasKey("Id");
 
                     b.HasIndex("Hostname");
@@ -654,7 +673,11 @@ namespace BackscatterConsole.Server.Data.Migrations.Postgres
 
                     b.HasIndex("Platform");
 
+                    b.HasIndex("RiskScore");
+
                     b.HasIndex("UpdatedAt");
+
+                    b.HasIndex("WorstStatus");
 
                     b.ToTable("Servers", (string)null);
                 });
