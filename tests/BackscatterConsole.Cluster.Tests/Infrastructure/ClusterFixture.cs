@@ -227,6 +227,8 @@ public sealed class ClusterFixture : IAsyncLifetime
             throw new InvalidOperationException($"{ChromiumPath} is missing: install Debian's chromium (./test.sh does).");
         }
 
+        // Two consoles, PostgreSQL, Redis, nginx and the browser share the machine: a grid's first load can take seconds.
+        Assertions.SetDefaultExpectTimeout(30_000);
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
