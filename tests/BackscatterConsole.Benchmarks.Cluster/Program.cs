@@ -66,6 +66,12 @@ try
     results.Add(await FleetScanAsync("1 instance ", [a]));
     await a.DisposeAsync();
 
+    // The same instance alone with the backplane: what Redis costs without a second instance.
+    a = Instance("console-a", backplane: true);
+    await a.StartAsync();
+    results.Add(await FleetScanAsync("1 + Redis  ", [a]));
+    await a.DisposeAsync();
+
     // Two instances with the backplane, on the same database and inventory.
     a = Instance("console-a", backplane: true);
     var b = Instance("console-b", backplane: true);
@@ -218,6 +224,7 @@ async Task<string> FanOutAsync(ConsoleProcess a, ConsoleProcess b, List<Guid> se
     using var apiB = Api(b);
     var across = new List<double>();
     var same = new List<double>();
+    var hop = new List<double>();
     var missed = 0;
     for (var i = 0; i < fanoutSamples; i++)
     {
@@ -243,6 +250,7 @@ async Task<string> FanOutAsync(ConsoleProcess a, ConsoleProcess b, List<Guid> se
 
         across.Add(Stopwatch.GetElapsedTime(sent, otherAt.Value).TotalMilliseconds);
         same.Add(Stopwatch.GetElapsedTime(sent, hereAt.Value).TotalMilliseconds);
+        hop.Add(Stopwatch.GetElapsedTime(hereAt.Value, otherAt.Value).TotalMilliseconds);
         await Task.Delay(25);
     }
 
@@ -250,6 +258,7 @@ async Task<string> FanOutAsync(ConsoleProcess a, ConsoleProcess b, List<Guid> se
     return string.Create(CultureInfo.InvariantCulture,
         $"fan-out, POST on one instance -> scanQueued on a hub client of the other, n={across.Count} (missed {missed}): {Summary(across)}\n"
         + $"          same event on a hub client of the posting instance (baseline), n={same.Count}: {Summary(same)}\n"
+        + $"          other instance's client minus posting instance's client, per event: {Summary(hop)}\n"
         + $"target p99 across instances < 200 ms: {verdict} ({Percentile(across, 0.99):0.0} ms)");
 }
 
