@@ -24,25 +24,31 @@ public sealed class InstanceLossTests(ClusterFixture cluster) : IAsyncLifetime
         await cluster.ResetPostfixAsync();
         var victim = (await cluster.AgentInstanceAsync())!;
         var survivor = cluster.Other(victim);
-        await using var slow = SlowMta.Start(TimeSpan.FromSeconds(6));
+        await using var slow = SlowMta.Start(TimeSpan.FromSeconds(10));
         var server = await cluster.CreateServerAsync(slow.Port);
 
-        // A scan the victim runs (it claims what it queues first; when the survivor won that race, the scan is cancelled and queued again).
-        Guid scanId;
-        while (true)
+        // The change is reviewed first; the scan starts only then, so that however slow the machine, the victim is still
+        // in the middle of it (waiting for the slow greeting) when the job goes out and the victim is killed.
+        var scanId = Guid.Empty;
+        var jobId = await cluster.ApplyFixAsync(victim.Route, async () =>
         {
-            scanId = await ClusterFixture.StartScanAsync(victim, server.Id);
-            if (await cluster.ScanRunnerAsync(scanId) == victim)
+            // A scan the victim runs (it claims what it queues first; when the survivor won that race, the scan is cancelled and queued again).
+            while (true)
             {
-                break;
-            }
+                scanId = await ClusterFixture.StartScanAsync(victim, server.Id);
+                if (await cluster.ScanRunnerAsync(scanId) == victim)
+                {
+                    break;
+                }
 
-            using var cancel = ClusterFixture.Direct(survivor);
-            (await cancel.PostAsync($"/api/v1/scans/{scanId}/cancel", null)).EnsureSuccessStatusCode();
-        }
+                using var cancel = ClusterFixture.Direct(survivor);
+                (await cancel.PostAsync($"/api/v1/scans/{scanId}/cancel", null)).EnsureSuccessStatusCode();
+                var cancelled = scanId;
+                await cluster.EventuallyAsync(async () => ScanStatuses.IsFinished(await cluster.ScalarAsync<string>($"SELECT \"Status\" FROM \"Scans\" WHERE \"Id\" = '{cancelled}'")), "the survivor's run ended");
+            }
+        });
 
         // A job in flight: applied through the victim, which sends it to the agent connected to it, then killed at once.
-        var jobId = await cluster.ApplyFixAsync(victim.Route);
         victim.Kill();
         var killed = Stopwatch.StartNew();
 

@@ -37,8 +37,12 @@ public static class Remediation
         }, "the agent reported the fault again");
     }
 
-    /// <summary>Proposes, approves (a second person) and applies the fix, every step through nginx pinned to <paramref name="route"/>; returns the job id.</summary>
-    public static async Task<Guid> ApplyFixAsync(this ClusterFixture cluster, string route)
+    /// <summary>
+    /// Proposes, approves (a second person) and applies the fix, every step through nginx pinned to <paramref name="route"/>;
+    /// returns the job id. <paramref name="beforeApply"/> runs between the approval and the apply request, so that a
+    /// caller can line something up to coincide with the job.
+    /// </summary>
+    public static async Task<Guid> ApplyFixAsync(this ClusterFixture cluster, string route, Func<Task>? beforeApply = null)
     {
         ArgumentNullException.ThrowIfNull(cluster);
         using var admin = cluster.Api(route);
@@ -53,6 +57,11 @@ public static class Remediation
         var request = (await created.Content.ReadFromJsonAsync<ChangeRequestDto>())!;
         (await admin.PostAsync($"/api/v1/change-requests/{request.Id}/submit", null)).EnsureSuccessStatusCode();
         (await reviewer.PostAsync($"/api/v1/change-requests/{request.Id}/approve", null)).EnsureSuccessStatusCode();
+        if (beforeApply is not null)
+        {
+            await beforeApply();
+        }
+
         var applied = await admin.PostAsync($"/api/v1/change-requests/{request.Id}/apply", null);
         applied.EnsureSuccessStatusCode();
         return (await applied.Content.ReadFromJsonAsync<ChangeRequestDto>())!.Items.Single().JobId!.Value;
