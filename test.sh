@@ -17,6 +17,9 @@ command -v kdig >/dev/null 2>&1 || missing+=(knot-dnsutils)
 command -v swaks >/dev/null 2>&1 || missing+=(swaks)
 # The PostgreSQL tests start their own cluster with initdb/pg_ctl from /usr/lib/postgresql/<version>/bin (not on PATH).
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
+# The cluster tests run Redis (SignalR backplane) and nginx (load balancer) from their binaries with their own configs.
+[ -x /usr/bin/redis-server ] || missing+=(redis-server)
+[ -x /usr/sbin/nginx ] || missing+=(nginx)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "Missing Debian packages: ${missing[*]}. Run this script as root (it installs them) or install them first." >&2
@@ -25,10 +28,18 @@ if [ ${#missing[@]} -gt 0 ]; then
   log "Installing Debian packages: ${missing[*]}"
   # Postfix asks about its configuration on install; the tests start their own instances, so none is wanted.
   echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+  # redis-server and nginx would start as machine services on install; the tests start their own, so keep the
+  # packages' services from starting (policy-rc.d is Debian's switch for that), only while installing.
+  policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && policy=/usr/sbin/policy-rc.d
+  fi
   if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; }; then
+    [ -z "$policy" ] || rm -f "$policy"
     echo "Could not install: ${missing[*]}" >&2
     exit 1
   fi
+  [ -z "$policy" ] || rm -f "$policy"
 fi
 for tool in dotnet node npm; do
   command -v "$tool" >/dev/null 2>&1 || { echo "$tool is required but not installed." >&2; exit 1; }

@@ -3,6 +3,7 @@ using BackscatterConsole.Server.Agents;
 using BackscatterConsole.Server.Audit;
 using BackscatterConsole.Server.ChangeRequests;
 using BackscatterConsole.Server.Checks;
+using BackscatterConsole.Server.Cluster;
 using BackscatterConsole.Server.Data;
 using BackscatterConsole.Server.Health;
 using BackscatterConsole.Server.Hosting;
@@ -14,6 +15,7 @@ using BackscatterConsole.Server.Settings;
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, WebRootPath = WebRoot.Locate(args) });
 builder.AddData();
+builder.AddCluster();
 builder.AddAccess();
 builder.AddSignInRateLimit();
 builder.AddAudit();

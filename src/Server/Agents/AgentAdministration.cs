@@ -6,7 +6,6 @@ using BackscatterConsole.Shared.Agents;
 using BackscatterConsole.Shared.Audit;
 using BackscatterConsole.Shared.Common;
 using BackscatterConsole.Shared.Tokens;
-using Microsoft.AspNetCore.SignalR;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -15,7 +14,6 @@ namespace BackscatterConsole.Server.Agents;
 internal sealed class AgentAdministration(
     AppDbContext db,
     AgentPresence presence,
-    IHubContext<AgentsHub, IAgentClient> hub,
     AuditTrail audit,
     IOptions<AgentOptions> options,
     TimeProvider clock) : IAgentAdministration
@@ -124,7 +122,7 @@ internal sealed class AgentAdministration(
 
         foreach (var old in previous)
         {
-            presence.Disconnect(old.Id);
+            await presence.DisconnectAsync(old.Id, old.ServerId, cancellationToken);
         }
 
         return OperationResult<EnrollmentResponse>.Ok(new EnrollmentResponse(agentId, serverId, credential, AgentHub.Path));
@@ -143,7 +141,7 @@ internal sealed class AgentAdministration(
             return OperationResult<AgentStatusDto>.Ok(new AgentStatusDto(AgentStatusDto.NeverConnected, null, null, null, null, null, null, null));
         }
 
-        var status = presence.IsOnline(agent.Id) ? AgentStatusDto.Online
+        var status = await presence.IsOnlineAsync(agent.Id, cancellationToken) ? AgentStatusDto.Online
             : agent.LastConnectedAt is null ? AgentStatusDto.NeverConnected
             : AgentStatusDto.Offline;
         return OperationResult<AgentStatusDto>.Ok(new AgentStatusDto(status, agent.LastSeenAt, agent.Version, agent.Connector, agent.Id, agent.HostName, agent.OperatingSystem, agent.EnrolledAt));
@@ -167,7 +165,7 @@ internal sealed class AgentAdministration(
 
         foreach (var agent in agents)
         {
-            presence.Disconnect(agent.Id);
+            await presence.DisconnectAsync(agent.Id, agent.ServerId, cancellationToken);
         }
 
         return OperationResult.Ok();
@@ -187,12 +185,11 @@ internal sealed class AgentAdministration(
             return OperationResult.Fail(OperationStatus.NotFound, $"'{server.Name}' has no enrolled agent: enroll one on its Agent page first.");
         }
 
-        if (presence.Connection(agent.Id) is not { } connection)
+        if (!await presence.SendAsync(agent.Id, client => client.RequestSnapshot(cancellationToken), cancellationToken))
         {
             return OperationResult.Fail(OperationStatus.Conflict, $"The agent on '{agent.HostName}' is not connected, so it cannot collect now; it reports a snapshot as soon as it reconnects.");
         }
 
-        await hub.Clients.Client(connection.ConnectionId).RequestSnapshot(cancellationToken);
         await audit.RecordAsync(
             new AuditEvent(AuditActions.AgentSnapshotRequested, "server", serverId.ToString(), Detail: $"Asked the agent on '{agent.HostName}' for a fresh settings snapshot of '{server.Name}'."),
             cancellationToken);

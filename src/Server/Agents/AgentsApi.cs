@@ -11,7 +11,8 @@ internal static class AgentsApi
     public static IHostApplicationBuilder AddAgents(this IHostApplicationBuilder builder)
     {
         builder.Services.Configure<AgentOptions>(builder.Configuration.GetSection(AgentOptions.Section));
-        builder.Services.AddSingleton<AgentPresence>();
+        builder.Services.AddSingleton<LocalAgentConnections>();
+        builder.Services.AddScoped<AgentPresence>();
         builder.Services.AddScoped<IAgentAdministration, AgentAdministration>();
         builder.Services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, AgentCredentialAuthenticationHandler>(AgentCredentialAuthenticationHandler.SchemeName, null);

@@ -39,10 +39,14 @@ internal sealed class AgentsHub(
     IOptions<AgentOptions> options,
     TimeProvider clock) : Hub<IAgentClient>, IAgentHub
 {
+    /// <summary>The group of one agent's connection: how an instance reaches an agent connected to another one.</summary>
+    public static string AgentGroup(Guid agentId) => "agent:" + agentId.ToString("D");
+
     public override async Task OnConnectedAsync()
     {
         var agentId = AgentId;
-        presence.Connected(agentId, Context);
+        await Groups.AddToGroupAsync(Context.ConnectionId, AgentGroup(agentId), Context.ConnectionAborted);
+        await presence.ConnectedAsync(agentId, ServerId, Context, Context.ConnectionAborted);
         var now = clock.GetUtcNow().UtcDateTime;
         await db.Agents.Where(a => a.Id == agentId).ExecuteUpdateAsync(s => s.SetProperty(a => a.LastConnectedAt, now).SetProperty(a => a.LastSeenAt, now));
         await presenceEvents.PublishAsync(new AgentPresenceEvent(ServerId, agentId, AgentStatusDto.Online));
@@ -52,8 +56,7 @@ internal sealed class AgentsHub(
     public override async Task OnDisconnectedAsync(Exception? exception)
     {
         var agentId = AgentId;
-        presence.Disconnected(agentId, Context.ConnectionId);
-        if (!presence.IsOnline(agentId))
+        if (await presence.DisconnectedAsync(agentId, Context.ConnectionId, CancellationToken.None))
         {
             await presenceEvents.PublishAsync(new AgentPresenceEvent(ServerId, agentId, AgentStatusDto.Offline));
         }

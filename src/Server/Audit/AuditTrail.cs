@@ -4,6 +4,7 @@ using BackscatterConsole.Domain.Audit;
 using BackscatterConsole.Server.Data;
 using BackscatterConsole.Shared.Common;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace BackscatterConsole.Server.Audit;
 
@@ -26,7 +27,7 @@ internal sealed record AuditEvent(
     Guid? ActorId = null,
     string? ActorName = null);
 
-/// <summary>Serializes appends so that each entry's hash chains to the one committed before it.</summary>
+/// <summary>Serializes appends within this process, so that each entry's hash chains to the one committed before it (SQLite).</summary>
 internal sealed class AuditChainLock
 {
     public SemaphoreSlim Gate { get; } = new(1, 1);
@@ -34,10 +35,16 @@ internal sealed class AuditChainLock
 
 /// <summary>
 /// Appends audit entries in the same database transaction as the change they describe. The chain lock is held from
-/// reading the last hash until the caller has committed, so concurrent writers cannot fork the chain.
+/// reading the last hash until the caller has committed, so concurrent writers cannot fork the chain: on SQLite (one
+/// instance) an in-process lock; on PostgreSQL, where several instances may append, a transaction-scoped advisory lock
+/// that the database releases at commit or rollback, so writers on different instances wait for each other instead of
+/// colliding on the entry id.
 /// </summary>
 internal sealed class AuditTrail(AppDbContext db, AuditChainLock chainLock, IOperationActor actor, TimeProvider clock)
 {
+    /// <summary>The advisory lock key of the chain (any constant shared by all instances; "BSCAUDIT" in ASCII).</summary>
+    public const long ChainLockKey = 0x4253_4341_5544_4954;
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     /// <summary>
@@ -46,49 +53,75 @@ internal sealed class AuditTrail(AppDbContext db, AuditChainLock chainLock, IOpe
     /// </summary>
     public async Task<IAsyncDisposable> StageAsync(AuditEvent audit, CancellationToken cancellationToken)
     {
+        if (db.Database.IsNpgsql())
+        {
+            // The lock lives as long as a transaction: the caller's, or one of the lease's own that it commits once the
+            // entry is saved, so a plain SaveChanges inside the lease is as atomic and as ordered as before.
+            var owned = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
+            try
+            {
+                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({ChainLockKey})", cancellationToken);
+                return new Lease(db, await StageEntryAsync(audit, cancellationToken), null, owned);
+            }
+            catch
+            {
+                if (owned is not null)
+                {
+                    await owned.DisposeAsync();
+                }
+
+                throw;
+            }
+        }
+
         await chainLock.Gate.WaitAsync(cancellationToken);
         try
         {
-            var last = await db.AuditEntries.AsNoTracking().OrderByDescending(e => e.Id)
-                .Select(e => new { e.Id, e.Hash }).FirstOrDefaultAsync(cancellationToken);
-            var user = actor.User;
-            var content = new AuditContent(
-                (last?.Id ?? 0) + 1,
-                WholeMicroseconds(clock.GetUtcNow().UtcDateTime),
-                audit.ActorId ?? UserIdOf(user),
-                Clip(audit.ActorName ?? user?.Identity?.Name, 256),
-                actor.ClientAddress,
-                audit.Action,
-                audit.ObjectType,
-                audit.ObjectId,
-                audit.Before is null ? null : JsonSerializer.Serialize(audit.Before, Json),
-                audit.After is null ? null : JsonSerializer.Serialize(audit.After, Json),
-                Clip(audit.Detail, 1000));
-            var previousHash = last?.Hash ?? AuditChain.Genesis;
-            var entry = new AuditEntry
-            {
-                Id = content.Id,
-                OccurredAt = content.OccurredAt,
-                ActorId = content.ActorId,
-                ActorName = content.ActorName,
-                SourceAddress = content.SourceAddress,
-                Action = content.Action,
-                ObjectType = content.ObjectType,
-                ObjectId = content.ObjectId,
-                Before = content.Before,
-                After = content.After,
-                Detail = content.Detail,
-                PreviousHash = previousHash,
-                Hash = AuditChain.Hash(previousHash, content),
-            };
-            db.AuditEntries.Add(entry);
-            return new Lease(db, entry, chainLock.Gate);
+            return new Lease(db, await StageEntryAsync(audit, cancellationToken), chainLock.Gate, null);
         }
         catch
         {
             chainLock.Gate.Release();
             throw;
         }
+    }
+
+    private async Task<AuditEntry> StageEntryAsync(AuditEvent audit, CancellationToken cancellationToken)
+    {
+        var last = await db.AuditEntries.AsNoTracking().OrderByDescending(e => e.Id)
+            .Select(e => new { e.Id, e.Hash }).FirstOrDefaultAsync(cancellationToken);
+        var user = actor.User;
+        var content = new AuditContent(
+            (last?.Id ?? 0) + 1,
+            WholeMicroseconds(clock.GetUtcNow().UtcDateTime),
+            audit.ActorId ?? UserIdOf(user),
+            Clip(audit.ActorName ?? user?.Identity?.Name, 256),
+            actor.ClientAddress,
+            audit.Action,
+            audit.ObjectType,
+            audit.ObjectId,
+            audit.Before is null ? null : JsonSerializer.Serialize(audit.Before, Json),
+            audit.After is null ? null : JsonSerializer.Serialize(audit.After, Json),
+            Clip(audit.Detail, 1000));
+        var previousHash = last?.Hash ?? AuditChain.Genesis;
+        var entry = new AuditEntry
+        {
+            Id = content.Id,
+            OccurredAt = content.OccurredAt,
+            ActorId = content.ActorId,
+            ActorName = content.ActorName,
+            SourceAddress = content.SourceAddress,
+            Action = content.Action,
+            ObjectType = content.ObjectType,
+            ObjectId = content.ObjectId,
+            Before = content.Before,
+            After = content.After,
+            Detail = content.Detail,
+            PreviousHash = previousHash,
+            Hash = AuditChain.Hash(previousHash, content),
+        };
+        db.AuditEntries.Add(entry);
+        return entry;
     }
 
     /// <summary>
@@ -113,18 +146,41 @@ internal sealed class AuditTrail(AppDbContext db, AuditChainLock chainLock, IOpe
 
     private static string? Clip(string? value, int max) => value is null || value.Length <= max ? value : value[..max];
 
-    private sealed class Lease(AppDbContext db, AuditEntry entry, SemaphoreSlim gate) : IAsyncDisposable
+    private sealed class Lease(AppDbContext db, AuditEntry entry, SemaphoreSlim? gate, IDbContextTransaction? owned) : IAsyncDisposable
     {
-        public ValueTask DisposeAsync()
+        public async ValueTask DisposeAsync()
         {
             // A failed save leaves the entry staged; it must not ride along with a later save of this context.
-            if (db.Entry(entry).State == EntityState.Added)
+            var saved = db.Entry(entry).State != EntityState.Added;
+            if (!saved)
             {
                 db.Entry(entry).State = EntityState.Detached;
             }
 
-            gate.Release();
-            return ValueTask.CompletedTask;
+            try
+            {
+                if (owned is not null)
+                {
+                    // Committing releases the advisory lock; without a saved entry nothing of this lease is kept.
+                    if (saved)
+                    {
+                        await owned.CommitAsync();
+                    }
+                    else
+                    {
+                        await owned.RollbackAsync();
+                    }
+                }
+            }
+            finally
+            {
+                if (owned is not null)
+                {
+                    await owned.DisposeAsync();
+                }
+
+                gate?.Release();
+            }
         }
     }
 }

@@ -16,6 +16,7 @@ internal static class ChecksApi
         services.Configure<ProbeSettings>(builder.Configuration.GetSection(ProbeSettings.Section));
         services.AddSingleton<ScanQueue>();
         services.AddSingleton<RunningScans>();
+        services.AddSingleton<ScanLeases>();
         services.AddSingleton<ISmtpProbe>(sp => new SmtpProbe(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ScanExecutor>();
 

@@ -28,6 +28,7 @@ internal sealed class ScanExecutor(
     ISmtpProbe probe,
     IEnumerable<IDomainPostureSource> postureSources,
     IOptions<ProbeSettings> probeSettings,
+    IOptions<Cluster.ClusterOptions> cluster,
     TimeProvider clock,
     ILogger<ScanExecutor> logger)
 {
@@ -45,9 +46,13 @@ internal sealed class ScanExecutor(
     /// <param name="Run">The step.</param>
     private sealed record Step(string Name, string Source, string ErrorId, string? Subject, Func<CancellationToken, Task<IReadOnlyList<ScanResultDto>>> Run);
 
-    /// <summary>Runs the scan, which the caller has already moved to <c>running</c>; returns the results.</summary>
-    public async Task<IReadOnlyList<ScanResultDto>> RunAsync(Guid scanId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the scan, which the caller has claimed; returns the results. Throws <see cref="ScanLeaseLostException"/> when
+    /// a step's results can no longer be stored because the claim is no longer valid.
+    /// </summary>
+    public async Task<IReadOnlyList<ScanResultDto>> RunAsync(ScanClaim claim, CancellationToken cancellationToken)
     {
+        var scanId = claim.Id;
         ManagedServer server;
         SettingsSnapshot? snapshot;
         await using (var scope = scopes.CreateAsyncScope())
@@ -76,7 +81,7 @@ internal sealed class ScanExecutor(
             }
 
             var progress = (int)Math.Round(100.0 * (i + 1) / steps.Count, MidpointRounding.AwayFromZero);
-            await SaveStepAsync(scanId, all.Count, results, progress, cancellationToken);
+            await SaveStepAsync(claim, all.Count, results, progress, cancellationToken);
             all.AddRange(results);
             foreach (var result in results)
             {
@@ -225,10 +230,23 @@ internal sealed class ScanExecutor(
             .ToList();
     }
 
-    private async Task SaveStepAsync(Guid scanId, int position, IReadOnlyList<ScanResultDto> results, int progress, CancellationToken cancellationToken)
+    private async Task SaveStepAsync(ScanClaim claim, int position, IReadOnlyList<ScanResultDto> results, int progress, CancellationToken cancellationToken)
     {
+        var scanId = claim.Id;
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+
+        // The results go in only while the claim holds (same transaction); each step also extends the lease.
+        var until = clock.GetUtcNow().UtcDateTime + cluster.Value.LeaseExpiry;
+        var ours = await db.Scans
+            .Where(s => s.Id == scanId && s.Status == ScanStatuses.Running && s.LeaseOwner == claim.Owner && s.Attempts == claim.Attempt)
+            .ExecuteUpdateAsync(u => u.SetProperty(s => s.Progress, progress).SetProperty(s => s.LeaseExpiresAt, until), cancellationToken);
+        if (ours == 0)
+        {
+            throw new ScanLeaseLostException(scanId);
+        }
+
         db.ScanResults.AddRange(results.Select((r, i) => new ScanCheckResult
         {
             ScanId = scanId,
@@ -247,7 +265,7 @@ internal sealed class ScanExecutor(
             CheckedAt = r.CheckedAt,
         }));
         await db.SaveChangesAsync(cancellationToken);
-        await db.Scans.Where(s => s.Id == scanId).ExecuteUpdateAsync(u => u.SetProperty(s => s.Progress, progress), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
     }
 
     private ScanResultDto FromCheck(CheckResult c, string source, string? subject, IReadOnlyList<string> commands) =>

@@ -3,20 +3,51 @@ using System.Threading.Channels;
 
 namespace BackscatterConsole.Server.Checks;
 
-/// <summary>Scan ids waiting for a runner. The database row is the truth; the channel only wakes the runner.</summary>
+/// <summary>
+/// Wakes this process's scan runner when a scan may be waiting: queued here, or on another instance (its
+/// <c>ScanQueuedEvent</c> arrives through the live bus). The database row is the truth; a missed signal only delays the
+/// runner until its next look at the queue.
+/// </summary>
 internal sealed class ScanQueue
 {
-    private readonly Channel<Guid> _channel = Channel.CreateUnbounded<Guid>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = false });
+    // One pending signal is as good as many: the runner claims until the queue is empty before it waits again.
+    private readonly Channel<bool> _signal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
-    public void Enqueue(Guid scanId) => _channel.Writer.TryWrite(scanId);
+    public void Signal() => _signal.Writer.TryWrite(true);
 
-    public IAsyncEnumerable<Guid> ReadAllAsync(CancellationToken cancellationToken) => _channel.Reader.ReadAllAsync(cancellationToken);
+    /// <summary>Waits for a signal, at most <paramref name="timeout"/>.</summary>
+    public async Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(timeout);
+        try
+        {
+            await _signal.Reader.ReadAsync(limit.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Time to look anyway.
+        }
+    }
 }
+
+/// <summary>Asks whichever instance runs the scan to stop it (a user cancelled it on another instance).</summary>
+internal sealed record ScanCancelRequested(Guid ScanId);
+
+/// <summary>A scan this instance claimed: its writes are accepted only while the row still names this owner and attempt.</summary>
+internal sealed record ScanClaim(Guid Id, Guid ServerId, string Owner, int Attempt);
+
+/// <summary>The runner lost the scan: a user cancelled it elsewhere, or another instance took it over after its lease lapsed.</summary>
+internal sealed class ScanLeaseLostException(Guid scanId)
+    : Exception($"Scan {scanId} is no longer this instance's to run: it was cancelled or taken over.");
 
 /// <summary>The scans running in this process, so a cancel request can reach the one it names.</summary>
 internal sealed class RunningScans
 {
     private readonly ConcurrentDictionary<Guid, RunningScan> _running = new();
+
+    /// <summary>The ids of the scans running here, whose leases the heartbeat renews.</summary>
+    public IReadOnlyCollection<Guid> Ids => [.. _running.Keys];
 
     public RunningScan Register(Guid scanId, CancellationToken stopping, TimeSpan timeout)
     {

@@ -1,24 +1,33 @@
+using BackscatterConsole.Server.Cluster;
 using BackscatterConsole.Server.Live;
 using BackscatterConsole.Domain.Checklist;
 using BackscatterConsole.Server.Data;
 using BackscatterConsole.Shared.Checks;
+using BackscatterConsole.Shared.Live;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace BackscatterConsole.Server.Checks;
 
 /// <summary>
-/// Takes queued scans off the channel and runs up to <see cref="ScanOptions.MaxConcurrency"/> at once, each under its
-/// own timeout. At start-up it ends scans a previous process left <c>running</c> (as failed, with the reason) and
-/// queues again the ones that never started, so no scan stays running forever.
+/// Claims queued scans from the database and runs up to <see cref="ScanOptions.MaxConcurrency"/> at once, each under its
+/// own timeout. Claiming is one conditional update that names this instance as the scan's lease owner (on PostgreSQL
+/// with <c>FOR UPDATE SKIP LOCKED</c>, so runners on several instances never take the same scan), and every write of the
+/// run is conditional on that lease (<see cref="ScanLeases"/>). The runner wakes when a scan is queued on any instance
+/// and looks at the queue every <see cref="ClusterOptions.HeartbeatInterval"/> anyway. On SQLite, where this is the only
+/// instance, it ends at start-up the scans a previous process left <c>running</c> (as failed, with the reason).
 /// </summary>
 internal sealed partial class ScanRunner(
     ScanQueue queue,
     RunningScans running,
     ScanExecutor executor,
+    ScanLeases leases,
     IServiceScopeFactory scopes,
     ILiveNotifier events,
+    ILiveEvents live,
+    ClusterInstance instance,
     IOptions<ScanOptions> options,
+    IOptions<ClusterOptions> cluster,
     TimeProvider clock,
     ILogger<ScanRunner> logger) : BackgroundService
 {
@@ -26,30 +35,115 @@ internal sealed partial class ScanRunner(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        using var woken = live.Subscribe<ScanQueuedEvent>(_ =>
+        {
+            queue.Signal();
+            return Task.CompletedTask;
+        });
+        using var cancels = live.Subscribe<ScanCancelRequested>(request =>
+        {
+            running.Cancel(request.ScanId);
+            return Task.CompletedTask;
+        });
         await RecoverAsync(stoppingToken);
-        var workers = Enumerable.Range(0, Math.Max(1, options.Value.MaxConcurrency)).Select(_ => WorkAsync(stoppingToken)).ToArray();
-        await Task.WhenAll(workers);
+
+        var slots = Math.Max(1, options.Value.MaxConcurrency);
+        using var free = new SemaphoreSlim(slots, slots);
+        try
+        {
+            while (true)
+            {
+                await free.WaitAsync(stoppingToken);
+                ScanClaim? claim = null;
+                try
+                {
+                    claim = await ClaimAsync(stoppingToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // The database hiccupped; the next look tries again.
+                    LogClaimFailed(ex);
+                }
+
+                if (claim is null)
+                {
+                    free.Release();
+                    await queue.WaitAsync(cluster.Value.HeartbeatInterval, stoppingToken);
+                    continue;
+                }
+
+                _ = RunAndReleaseAsync(claim, free, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down: the scans in flight end (or go back to the queue) in RunOneAsync; wait for them.
+            for (var i = 0; i < slots; i++)
+            {
+                await free.WaitAsync(CancellationToken.None);
+            }
+        }
     }
 
-    /// <summary>Ends orphaned <c>running</c> scans and re-queues <c>queued</c> ones.</summary>
+    /// <summary>On SQLite, ends orphaned <c>running</c> scans; on both, fills in the servers' latest risk once.</summary>
     internal async Task RecoverAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-        var now = clock.GetUtcNow().UtcDateTime;
-        var orphaned = await db.Scans
-            .Where(s => s.Status == ScanStatuses.Running)
-            .ExecuteUpdateAsync(u => u.SetProperty(s => s.Status, ScanStatuses.Failed).SetProperty(s => s.FinishedAt, now).SetProperty(s => s.Error, InterruptedMessage), cancellationToken);
-        if (orphaned > 0)
+        if (!instance.SharedDatabase)
         {
-            LogOrphaned(orphaned);
+            var now = clock.GetUtcNow().UtcDateTime;
+            var orphaned = await db.Scans
+                .Where(s => s.Status == ScanStatuses.Running)
+                .ExecuteUpdateAsync(u => u.SetProperty(s => s.Status, ScanStatuses.Failed).SetProperty(s => s.FinishedAt, now).SetProperty(s => s.Error, InterruptedMessage), cancellationToken);
+            if (orphaned > 0)
+            {
+                LogOrphaned(orphaned);
+            }
         }
 
         await BackfillServerRiskAsync(db, cancellationToken);
-        var waiting = await db.Scans.AsNoTracking().Where(s => s.Status == ScanStatuses.Queued).OrderBy(s => s.QueuedAt).Select(s => s.Id).ToListAsync(cancellationToken);
-        foreach (var id in waiting)
+    }
+
+    /// <summary>Claims the oldest queued scan for this instance, or returns null when none waits.</summary>
+    internal async Task<ScanClaim?> ClaimAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        var now = clock.GetUtcNow().UtcDateTime;
+        var until = now + cluster.Value.LeaseExpiry;
+        var me = instance.Id;
+        if (db.Database.IsNpgsql())
         {
-            queue.Enqueue(id);
+            var claimed = await db.Database.SqlQuery<ClaimedRow>($"""
+                UPDATE "Scans" SET "Status" = 'running', "StartedAt" = {now}, "LeaseOwner" = {me}, "LeaseExpiresAt" = {until}, "Attempts" = "Attempts" + 1
+                WHERE "Id" = (SELECT "Id" FROM "Scans" WHERE "Status" = 'queued' ORDER BY "QueuedAt" LIMIT 1 FOR UPDATE SKIP LOCKED)
+                RETURNING "Id", "ServerId", "Attempts"
+                """).ToListAsync(cancellationToken);
+            return claimed.Select(c => new ScanClaim(c.Id, c.ServerId, me, c.Attempts)).FirstOrDefault();
+        }
+
+        // SQLite has one instance and one writer at a time: the oldest queued scan and a conditional update suffice.
+        while (true)
+        {
+            var next = await db.Scans.AsNoTracking().Where(s => s.Status == ScanStatuses.Queued).OrderBy(s => s.QueuedAt)
+                .Select(s => new { s.Id, s.ServerId, s.Attempts }).FirstOrDefaultAsync(cancellationToken);
+            if (next is null)
+            {
+                return null;
+            }
+
+            var attempt = next.Attempts + 1;
+            var taken = await db.Scans.Where(s => s.Id == next.Id && s.Status == ScanStatuses.Queued).ExecuteUpdateAsync(
+                u => u.SetProperty(s => s.Status, ScanStatuses.Running).SetProperty(s => s.StartedAt, now).SetProperty(s => s.LeaseOwner, me)
+                    .SetProperty(s => s.LeaseExpiresAt, until).SetProperty(s => s.Attempts, attempt),
+                cancellationToken);
+            if (taken == 1)
+            {
+                return new ScanClaim(next.Id, next.ServerId, me, attempt);
+            }
+
+            // Cancelled between the read and the update: look again.
         }
     }
 
@@ -74,70 +168,63 @@ internal sealed partial class ScanRunner(
         }
     }
 
-    private async Task WorkAsync(CancellationToken stoppingToken)
+    private async Task RunAndReleaseAsync(ScanClaim claim, SemaphoreSlim free, CancellationToken stoppingToken)
     {
         try
         {
-            await foreach (var scanId in queue.ReadAllAsync(stoppingToken))
-            {
-                await RunOneAsync(scanId, stoppingToken);
-            }
+            await RunOneAsync(claim, stoppingToken);
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        finally
         {
-            // Shutting down; scans in flight were marked failed by RunOneAsync.
+            free.Release();
         }
     }
 
-    private async Task RunOneAsync(Guid scanId, CancellationToken stoppingToken)
+    private async Task RunOneAsync(ScanClaim claim, CancellationToken stoppingToken)
     {
         var timeout = options.Value.Timeout;
-
-        // Registered before the scan turns running, so a cancel that sees "running" always finds the token.
+        var scanId = claim.Id;
         var run = running.Register(scanId, stoppingToken, timeout);
         try
         {
-            Guid serverId;
-            await using (var scope = scopes.CreateAsyncScope())
-            {
-                var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-                var now = clock.GetUtcNow().UtcDateTime;
-                var started = await db.Scans
-                    .Where(s => s.Id == scanId && s.Status == ScanStatuses.Queued)
-                    .ExecuteUpdateAsync(u => u.SetProperty(s => s.Status, ScanStatuses.Running).SetProperty(s => s.StartedAt, now), CancellationToken.None);
-                if (started == 0)
-                {
-                    // Cancelled while queued, or already taken: nothing to do.
-                    return;
-                }
-
-                serverId = await db.Scans.Where(s => s.Id == scanId).Select(s => s.ServerId).SingleAsync(CancellationToken.None);
-            }
-
             try
             {
-                var results = await executor.RunAsync(scanId, run.Token);
+                var results = await executor.RunAsync(claim, run.Token);
                 var assessment = RiskScore.Assess(results.Select(ScanMapping.ToCheck));
-                await FinishAsync(scanId, serverId, ScanStatuses.Completed, null, 100, assessment.Score, ScanMapping.Worst(results));
+                await FinishAsync(claim, ScanStatuses.Completed, null, 100, assessment.Score, ScanMapping.Worst(results));
+            }
+            catch (ScanLeaseLostException)
+            {
+                // Cancelled on another instance, or taken over after this instance missed its renewals: the row has
+                // moved on, and whoever moved it announced it.
+                LogLeaseLost(scanId);
             }
             catch (OperationCanceledException) when (run.Token.IsCancellationRequested)
             {
+                if (!run.CancelledByUser && stoppingToken.IsCancellationRequested && instance.SharedDatabase)
+                {
+                    // Another instance can finish it: queue it again now rather than after the lease lapses.
+                    await leases.ReleaseAsync(scanId, claim.Owner, claim.Attempt, $"The console instance '{claim.Owner}' running this scan was stopped", CancellationToken.None);
+                    return;
+                }
+
                 var (status, message) = run.CancelledByUser
-                    ? (ScanStatuses.Cancelled, "Cancelled by a user.")
+                    ? (ScanStatuses.Cancelled, ScanService.CancelledMessage)
                     : stoppingToken.IsCancellationRequested
                         ? (ScanStatuses.Failed, InterruptedMessage)
                         : (ScanStatuses.Failed, $"The scan did not finish within {timeout.TotalMinutes:0.##} minutes (Scans:Timeout) and was stopped.");
-                await FinishPartialAsync(scanId, serverId, status, message);
+                await FinishPartialAsync(claim, status, message);
             }
             catch (Exception ex)
             {
                 LogScanFault(ex, scanId);
-                await FinishPartialAsync(scanId, serverId, ScanStatuses.Failed, "The scan stopped on an unexpected error: " + ex.Message);
+                await FinishPartialAsync(claim, ScanStatuses.Failed, "The scan stopped on an unexpected error: " + ex.Message);
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            // The database itself failed (disk full, read-only); the worker must survive to run the next scan.
+            // The database itself failed (disk full, read-only); the runner must survive to run the next scan. The lease
+            // lapses and another look ends or repeats the scan.
             LogScanFault(ex, scanId);
         }
         finally
@@ -147,8 +234,9 @@ internal sealed partial class ScanRunner(
     }
 
     /// <summary>Ends a scan that stopped early, scoring the results it had stored.</summary>
-    private async Task FinishPartialAsync(Guid scanId, Guid serverId, string status, string message)
+    private async Task FinishPartialAsync(ScanClaim claim, string status, string message)
     {
+        var scanId = claim.Id;
         List<ScanResultDto> results;
         int progress;
         await using (var scope = scopes.CreateAsyncScope())
@@ -159,23 +247,24 @@ internal sealed partial class ScanRunner(
         }
 
         var score = results.Count > 0 ? RiskScore.Score(results.Select(ScanMapping.ToCheck)) : (int?)null;
-        await FinishAsync(scanId, serverId, status, message, progress, score, ScanMapping.Worst(results));
+        await FinishAsync(claim, status, message, progress, score, ScanMapping.Worst(results));
     }
 
-    private async Task FinishAsync(Guid scanId, Guid serverId, string status, string? error, int progress, int? score, ScanResultDto? worst)
+    private async Task FinishAsync(ScanClaim claim, string status, string? error, int progress, int? score, ScanResultDto? worst)
     {
+        var (scanId, serverId) = (claim.Id, claim.ServerId);
         int updated;
         await using (var scope = scopes.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
             var now = clock.GetUtcNow().UtcDateTime;
 
-            // Only from running: a cancel that already ended the scan must not be overwritten.
+            // Only while it is still this run's: a cancel or a takeover that already moved the scan on must not be overwritten.
             updated = await db.Scans
-                .Where(s => s.Id == scanId && s.Status == ScanStatuses.Running)
+                .Where(s => s.Id == scanId && s.Status == ScanStatuses.Running && s.LeaseOwner == claim.Owner && s.Attempts == claim.Attempt)
                 .ExecuteUpdateAsync(
                     u => u.SetProperty(s => s.Status, status).SetProperty(s => s.FinishedAt, now).SetProperty(s => s.Error, error)
-                        .SetProperty(s => s.Progress, progress).SetProperty(s => s.RiskScore, score),
+                        .SetProperty(s => s.Progress, progress).SetProperty(s => s.RiskScore, score).SetProperty(s => s.LeaseExpiresAt, (DateTime?)null),
                     CancellationToken.None);
             if (updated == 1 && status == ScanStatuses.Completed)
             {
@@ -198,4 +287,20 @@ internal sealed partial class ScanRunner(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Scan {ScanId} failed")]
     private partial void LogScanFault(Exception exception, Guid scanId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Scan {ScanId} stopped here: it was cancelled or taken over by another instance")]
+    private partial void LogLeaseLost(Guid scanId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not claim a queued scan; looking again shortly")]
+    private partial void LogClaimFailed(Exception exception);
+
+    /// <summary>What the PostgreSQL claim returns.</summary>
+    private sealed class ClaimedRow
+    {
+        public Guid Id { get; set; }
+
+        public Guid ServerId { get; set; }
+
+        public int Attempts { get; set; }
+    }
 }

@@ -9,6 +9,8 @@ namespace BackscatterConsole.Server.Checks;
 /// Scheduled rescans: every <see cref="ScanOptions.ScheduleCheckInterval"/> it queues a scan of each server whose
 /// latest scan was requested longer ago than the server's <see cref="ManagedServer.ScanIntervalMinutes"/> (or that was
 /// never scanned). Off when <see cref="ScanOptions.ScheduleEnabled"/> is false; 0 minutes turns it off per server.
+/// With several instances each tick runs on the one holding the scheduler's lease, which it renews every tick; another
+/// instance takes it over once it lapses.
 /// </summary>
 internal sealed partial class ScanScheduler(
     IServiceScopeFactory scopes,
@@ -28,7 +30,10 @@ internal sealed partial class ScanScheduler(
         {
             try
             {
-                await QueueDueScansAsync(stoppingToken);
+                if (await HoldsLeaseAsync(stoppingToken))
+                {
+                    await QueueDueScansAsync(stoppingToken);
+                }
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -37,6 +42,13 @@ internal sealed partial class ScanScheduler(
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    private async Task<bool> HoldsLeaseAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var leases = scope.ServiceProvider.GetRequiredService<Cluster.BackgroundLeases>();
+        return await leases.TryAcquireAsync(Cluster.BackgroundLeases.ScanScheduler, options.Value.ScheduleCheckInterval * 1.5, cancellationToken);
     }
 
     /// <summary>Queues a scan for every server that is due now; returns the scan ids.</summary>

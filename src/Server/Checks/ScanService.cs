@@ -19,6 +19,7 @@ internal sealed class ScanService(
     ILogger<ScanService> logger) : IScanService
 {
     public const int MaxFleetServers = 1000;
+    public const string CancelledMessage = "Cancelled by a user.";
     private const int MaxPageSize = 200;
 
     public async Task<OperationResult<Guid>> StartAsync(Guid serverId, string trigger, string? requestedBy, CancellationToken cancellationToken)
@@ -36,21 +37,25 @@ internal sealed class ScanService(
 
         var scan = NewScan(serverId, trigger, requestedBy);
         db.Scans.Add(scan);
+
         // Routine rescans of the scheduler are not security events; the trail keeps what people (and jobs) started.
-        await using var lease = trigger == ScanTriggers.Schedule ? null : await audit.StageAsync(StartedEvent(scan), cancellationToken);
-        try
+        // The lease ends (and on PostgreSQL commits) before the scan is announced, so a runner woken by it finds the row.
+        await using (var lease = trigger == ScanTriggers.Schedule ? null : await audit.StageAsync(StartedEvent(scan), cancellationToken))
         {
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateException e) when (StorageFailures.IsUniqueViolation(e))
-        {
-            // Another request queued a scan for the same server between the check and the insert; the filtered unique index decided.
-            return new(OperationStatus.Conflict, default, "A scan of this server was queued at the same moment; wait for it to finish.");
-        }
-        catch (Exception e) when (StorageFailures.IsStorageUnavailable(e, out var reason))
-        {
-            logger.LogError(e, "Could not queue a scan: {Reason}", reason);
-            return new(OperationStatus.StorageUnavailable, default, $"The scan was not queued: {reason}.");
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+            }
+            catch (DbUpdateException e) when (StorageFailures.IsUniqueViolation(e))
+            {
+                // Another request queued a scan for the same server between the check and the insert; the filtered unique index decided.
+                return new(OperationStatus.Conflict, default, "A scan of this server was queued at the same moment; wait for it to finish.");
+            }
+            catch (Exception e) when (StorageFailures.IsStorageUnavailable(e, out var reason))
+            {
+                logger.LogError(e, "Could not queue a scan: {Reason}", reason);
+                return new(OperationStatus.StorageUnavailable, default, $"The scan was not queued: {reason}.");
+            }
         }
 
         await AnnounceAsync(scan);
@@ -97,21 +102,23 @@ internal sealed class ScanService(
         db.Scans.AddRange(created);
 
         // One entry for the request: a fleet scan of hundreds of servers is one decision, not hundreds.
-        await using var lease = await audit.StageAsync(
+        await using (await audit.StageAsync(
             new AuditEvent(AuditActions.ScanStarted, "scan", null, After: new { trigger = ScanTriggers.Fleet, scans = created.Select(s => new { s.Id, s.ServerId }) }, Detail: $"Queued a fleet scan of {created.Count} server(s)."),
-            cancellationToken);
-        try
+            cancellationToken))
         {
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (Exception e) when (StorageFailures.IsStorageUnavailable(e, out var reason))
-        {
-            logger.LogError(e, "Could not queue a fleet scan: {Reason}", reason);
-            return new(OperationStatus.StorageUnavailable, null, $"No scan was queued: {reason}.");
-        }
-        catch (DbUpdateException e) when (StorageFailures.IsUniqueViolation(e))
-        {
-            return new(OperationStatus.Conflict, null, "Scans of some of these servers were queued at the same moment; nothing was queued, try again.");
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+            }
+            catch (Exception e) when (StorageFailures.IsStorageUnavailable(e, out var reason))
+            {
+                logger.LogError(e, "Could not queue a fleet scan: {Reason}", reason);
+                return new(OperationStatus.StorageUnavailable, null, $"No scan was queued: {reason}.");
+            }
+            catch (DbUpdateException e) when (StorageFailures.IsUniqueViolation(e))
+            {
+                return new(OperationStatus.Conflict, null, "Scans of some of these servers were queued at the same moment; nothing was queued, try again.");
+            }
         }
 
         foreach (var scan in created)
@@ -145,10 +152,16 @@ internal sealed class ScanService(
         }
         else if (!running.Cancel(scanId))
         {
-            // Running according to the database but not in this process: nobody will ever finish it, so end it here.
-            await db.Scans
+            // Running, but not in this process: another instance runs it, or nobody does any more. Ending it here is final
+            // either way; the instance running it stops at the request (or at its next write, which the status refuses).
+            var cancelledHere = await db.Scans
                 .Where(s => s.Id == scanId && s.Status == ScanStatuses.Running)
-                .ExecuteUpdateAsync(u => u.SetProperty(s => s.Status, ScanStatuses.Cancelled).SetProperty(s => s.FinishedAt, now).SetProperty(s => s.Error, "Cancelled by a user; no runner held it."), cancellationToken);
+                .ExecuteUpdateAsync(u => u.SetProperty(s => s.Status, ScanStatuses.Cancelled).SetProperty(s => s.FinishedAt, now).SetProperty(s => s.Error, CancelledMessage), cancellationToken);
+            await events.PublishAsync(new ScanCancelRequested(scanId));
+            if (cancelledHere == 1)
+            {
+                await events.PublishAsync(new ScanCompletedEvent(scanId, scan.ServerId, ScanStatuses.Cancelled, scan.Progress, null, CancelledMessage, null));
+            }
         }
 
         await audit.RecordAsync(new AuditEvent(AuditActions.ScanCancelled, "scan", scanId.ToString(), Detail: $"Cancelled scan {scanId} ({scan.Status} at {scan.Progress}%)."), cancellationToken);
@@ -316,7 +329,7 @@ internal sealed class ScanService(
 
     private async Task AnnounceAsync(Scan scan)
     {
-        queue.Enqueue(scan.Id);
+        queue.Signal();
         await events.PublishAsync(new ScanQueuedEvent(scan.Id, scan.ServerId, scan.Trigger));
     }
 

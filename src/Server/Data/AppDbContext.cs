@@ -46,6 +46,12 @@ public class AppDbContext : IdentityDbContext<AppUser, AppRole, Guid>, IDataProt
 
     public DbSet<ChangeRequestRecord> ChangeRequests => Set<ChangeRequestRecord>();
 
+    /// <summary>Which agents are connected, to which instance (see <see cref="Agents.AgentPresence"/>).</summary>
+    public DbSet<AgentConnection> AgentConnections => Set<AgentConnection>();
+
+    /// <summary>Leases on background work that must run on one instance at a time.</summary>
+    public DbSet<BackgroundLease> BackgroundLeases => Set<BackgroundLease>();
+
     /// <summary>The data-protection key ring (see <see cref="KeyRing"/>).</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 

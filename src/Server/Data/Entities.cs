@@ -152,6 +152,15 @@ public sealed class Scan
 
     public int? RiskScore { get; set; }
 
+    /// <summary>The console instance running the scan (<c>Cluster:InstanceId</c>) while it is <c>running</c>.</summary>
+    public string? LeaseOwner { get; set; }
+
+    /// <summary>The owner renews this while it works; once it passes, another instance takes the scan over.</summary>
+    public DateTime? LeaseExpiresAt { get; set; }
+
+    /// <summary>How many times a runner claimed the scan; a claim's writes carry its number, so a superseded run cannot write.</summary>
+    public int Attempts { get; set; }
+
     public List<ScanCheckResult> Results { get; set; } = [];
 }
 
@@ -299,6 +308,35 @@ public sealed class ManagedAgent
     public DateTime? LastSeenAt { get; set; }
 
     public DateTime? RevokedAt { get; set; }
+}
+
+/// <summary>
+/// The hub connection an agent has now, on which console instance, until when. The instance renews the expiry while it
+/// lives, so the agents of an instance that died count as offline once it passes.
+/// </summary>
+public sealed class AgentConnection
+{
+    public Guid AgentId { get; set; }
+
+    public Guid ServerId { get; set; }
+
+    public required string ConnectionId { get; set; }
+
+    public required string InstanceId { get; set; }
+
+    public DateTime ConnectedAt { get; set; }
+
+    public DateTime ExpiresAt { get; set; }
+}
+
+/// <summary>A named piece of background work (the scan scheduler, the job expiry sweep) held by one instance until it expires.</summary>
+public sealed class BackgroundLease
+{
+    public required string Name { get; set; }
+
+    public required string Owner { get; set; }
+
+    public DateTime ExpiresAt { get; set; }
 }
 
 /// <summary>A remediation job for one server's agent.</summary>

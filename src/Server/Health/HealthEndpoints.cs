@@ -7,7 +7,7 @@ namespace BackscatterConsole.Server.Health;
 
 internal static class HealthEndpoints
 {
-    private const string ReadyTag = "ready";
+    public const string ReadyTag = "ready";
 
     public static IHostApplicationBuilder AddHealth(this IHostApplicationBuilder builder)
     {
@@ -15,13 +15,30 @@ internal static class HealthEndpoints
         return builder;
     }
 
-    /// <summary><c>/healthz</c>: the process answers. <c>/readyz</c>: the database answers too.</summary>
+    /// <summary>
+    /// <c>/healthz</c>: the process answers. <c>/readyz</c>: the database answers too (else 503), and the backplane's
+    /// state is reported (without Redis the instance is Degraded, still 200: it serves the API and its own pages), as
+    /// JSON with a line per check.
+    /// </summary>
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
     {
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
-        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag) }).AllowAnonymous();
+        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag), ResponseWriter = WriteReportAsync }).AllowAnonymous();
         return app;
     }
+
+    private static Task WriteReportAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json; charset=utf-8";
+        var body = new
+        {
+            status = report.Status.ToString(),
+            checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = e.Value.Description }),
+        };
+        return context.Response.WriteAsync(System.Text.Json.JsonSerializer.Serialize(body, JsonDefaults));
+    }
+
+    private static readonly System.Text.Json.JsonSerializerOptions JsonDefaults = new(System.Text.Json.JsonSerializerDefaults.Web);
 
     private sealed class DatabaseHealthCheck(AppDbContext db) : IHealthCheck
     {

@@ -4,7 +4,6 @@ using BackscatterConsole.Server.Live;
 using BackscatterConsole.Server.Data;
 using BackscatterConsole.Shared.Agents;
 using BackscatterConsole.Shared.Jobs;
-using Microsoft.AspNetCore.SignalR;
 using Microsoft.EntityFrameworkCore;
 
 namespace BackscatterConsole.Server.Jobs;
@@ -14,12 +13,12 @@ namespace BackscatterConsole.Server.Jobs;
 /// queued while the agent was offline, or dispatched just before it dropped, reaches it. The agent's journal makes a
 /// repeated dispatch of the same job id harmless.
 /// </summary>
-internal sealed class JobDispatcher(AppDbContext db, AgentPresence presence, IHubContext<AgentsHub, IAgentClient> agents, ILiveNotifier events, TimeProvider clock, ILogger<JobDispatcher> logger)
+internal sealed class JobDispatcher(AppDbContext db, AgentPresence presence, ILiveNotifier events, TimeProvider clock, ILogger<JobDispatcher> logger)
 {
     public async Task DispatchPendingAsync(Guid serverId, CancellationToken cancellationToken)
     {
         var agent = await db.Agents.AsNoTracking().CurrentFor(serverId).Select(a => new { a.Id }).FirstOrDefaultAsync(cancellationToken);
-        if (agent is null || presence.Connection(agent.Id) is not { } connection)
+        if (agent is null || !await presence.IsOnlineAsync(agent.Id, cancellationToken))
         {
             return;
         }
@@ -34,7 +33,10 @@ internal sealed class JobDispatcher(AppDbContext db, AgentPresence presence, IHu
             var dispatch = new JobDispatch(job.Id, job.ServerId, changes.Select(c => new SettingChange(c.Name, c.Operation, c.Value)).ToList(), job.DryRun, new DateTimeOffset(job.ExpiresAt, TimeSpan.Zero));
             try
             {
-                await agents.Clients.Client(connection.ConnectionId).DispatchJob(dispatch, cancellationToken);
+                if (!await presence.SendAsync(agent.Id, client => client.DispatchJob(dispatch, cancellationToken), cancellationToken))
+                {
+                    return;
+                }
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -59,7 +61,10 @@ internal sealed class JobDispatcher(AppDbContext db, AgentPresence presence, IHu
     }
 }
 
-/// <summary>Expires jobs an agent did not start in time, so an offline agent never leaves a job pending for ever.</summary>
+/// <summary>
+/// Expires jobs an agent did not start in time, so an offline agent never leaves a job pending for ever. With several
+/// instances the sweep runs on the one holding its lease; each expiry is a conditional update, so it happens once anyway.
+/// </summary>
 internal sealed class JobExpiryService(IServiceScopeFactory scopes, Microsoft.Extensions.Options.IOptions<JobOptions> options, TimeProvider clock, ILogger<JobExpiryService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -82,6 +87,11 @@ internal sealed class JobExpiryService(IServiceScopeFactory scopes, Microsoft.Ex
     private async Task SweepAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
+        if (!await scope.ServiceProvider.GetRequiredService<Cluster.BackgroundLeases>().TryAcquireAsync(Cluster.BackgroundLeases.JobExpiry, options.Value.SweepInterval * 1.5, cancellationToken))
+        {
+            return;
+        }
+
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
         var now = clock.GetUtcNow().UtcDateTime;
         var candidates = await db.Jobs.AsNoTracking().Where(j => (j.State == JobStates.Queued || j.State == JobStates.Dispatched) && j.ExpiresAt <= now)

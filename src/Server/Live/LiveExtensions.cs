@@ -10,6 +10,7 @@ internal static class LiveExtensions
         builder.Services.AddSingleton<ILiveNotifier>(sp => sp.GetRequiredService<LiveNotifier>());
         builder.Services.AddSingleton<ILiveEvents>(sp => sp.GetRequiredService<LiveNotifier>());
         builder.Services.AddHostedService<StatusHubRelay>();
+        builder.AddBackplane();
         return builder;
     }
 

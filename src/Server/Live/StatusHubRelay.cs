@@ -2,16 +2,17 @@ using BackscatterConsole.Shared.Agents;
 using BackscatterConsole.Shared.ChangeRequests;
 using BackscatterConsole.Shared.Checks;
 using BackscatterConsole.Shared.Jobs;
-using BackscatterConsole.Shared.Live;
 using Microsoft.AspNetCore.SignalR;
 
 namespace BackscatterConsole.Server.Live;
 
 /// <summary>
-/// Relays the notifier's events to the status hub's groups under the documented method names. SignalR does not
-/// de-duplicate across groups: a connection in two matching groups gets an event twice (the README says so).
+/// Relays the events raised in this process to the status hub's groups under the documented method names. Only local
+/// ones: with several instances the backplane carries each broadcast to every instance's hub clients, so relaying the
+/// events that arrived from other instances as well would deliver them twice. SignalR does not de-duplicate across
+/// groups: a connection in two matching groups gets an event twice (the README says so).
 /// </summary>
-internal sealed class StatusHubRelay(ILiveEvents live, IHubContext<StatusHub> hub, ILogger<StatusHubRelay> logger) : IHostedService
+internal sealed class StatusHubRelay(LiveNotifier live, IHubContext<StatusHub> hub, ILogger<StatusHubRelay> logger) : IHostedService
 {
     private readonly Lock _gate = new();
     private List<IDisposable> _subscriptions = [];
@@ -45,7 +46,7 @@ internal sealed class StatusHubRelay(ILiveEvents live, IHubContext<StatusHub> hu
     private void Relay<TEvent>(string method, Func<TEvent, string[]> groups)
         where TEvent : class
     {
-        var subscription = live.Subscribe<TEvent>(async e =>
+        var subscription = live.SubscribeLocal<TEvent>(async e =>
         {
             try
             {

@@ -12,7 +12,6 @@ using BackscatterConsole.Shared.Users;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace BackscatterConsole.Client.Tests.Support;
 
@@ -62,7 +61,11 @@ public static class RemediationSetup
     public static async Task ConnectAgentAsync(this ConsoleHost host, Guid serverId, Guid agentId)
     {
         ArgumentNullException.ThrowIfNull(host);
-        host.Services.GetRequiredService<AgentPresence>().Connected(agentId, new TestConnection());
+        await host.WithAsync<AgentPresence, bool>(async presence =>
+        {
+            await presence.ConnectedAsync(agentId, serverId, new TestConnection(), CancellationToken.None);
+            return true;
+        });
         var now = DateTime.UtcNow;
         await host.WithAsync<AppDbContext, int>(db => db.Agents.Where(a => a.Id == agentId).ExecuteUpdateAsync(s => s.SetProperty(a => a.LastConnectedAt, now).SetProperty(a => a.LastSeenAt, now)));
         await host.PublishAsync(new AgentPresenceEvent(serverId, agentId, AgentStatusDto.Online));

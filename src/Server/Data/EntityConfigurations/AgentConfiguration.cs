@@ -32,3 +32,17 @@ internal sealed class ManagedAgentConfiguration : IEntityTypeConfiguration<Manag
         builder.HasOne<ManagedServer>().WithMany().HasForeignKey(a => a.ServerId).OnDelete(DeleteBehavior.Cascade);
     }
 }
+
+internal sealed class AgentConnectionConfiguration : IEntityTypeConfiguration<AgentConnection>
+{
+    public void Configure(EntityTypeBuilder<AgentConnection> builder)
+    {
+        builder.ToTable("AgentConnections");
+        builder.HasKey(c => c.AgentId);
+        builder.Property(c => c.ConnectionId).HasMaxLength(100);
+        builder.Property(c => c.InstanceId).HasMaxLength(200);
+        builder.HasIndex(c => c.InstanceId);
+        builder.HasIndex(c => c.ExpiresAt);
+        builder.HasOne<ManagedAgent>().WithOne().HasForeignKey<AgentConnection>(c => c.AgentId).OnDelete(DeleteBehavior.Cascade);
+    }
+}

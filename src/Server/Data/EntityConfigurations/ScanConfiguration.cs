@@ -13,7 +13,11 @@ internal sealed class ScanConfiguration : IEntityTypeConfiguration<Scan>
         builder.Property(s => s.Trigger).HasMaxLength(20);
         builder.Property(s => s.RequestedBy).HasMaxLength(256);
         builder.Property(s => s.Error).HasMaxLength(2000);
+        builder.Property(s => s.LeaseOwner).HasMaxLength(200);
         builder.HasIndex(s => s.Status);
+
+        // The runners' claim: the oldest queued scan first.
+        builder.HasIndex(s => new { s.Status, s.QueuedAt });
 
         // At most one queued or running scan per server, even when two requests race past the service's check.
         builder.HasIndex(s => s.ServerId).IsUnique().HasFilter("\"Status\" IN ('queued', 'running')").HasDatabaseName("IX_Scans_ServerId_Active");

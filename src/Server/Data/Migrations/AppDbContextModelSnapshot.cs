@@ -17,6 +17,39 @@ namespace BackscatterConsole.Server.Data.Migrations
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.14");
 
+            modelBuilder.Entity("BackscatterConsole.Server.Data.AgentConnection", b =>
+                {
+                    b.Property<Guid>("AgentId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("ConnectedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ConnectionId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("InstanceId")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ServerId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("AgentId");
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.HasIndex("InstanceId");
+
+                    b.ToTable("AgentConnections", (string)null);
+                });
+
             modelBuilder.Entity("BackscatterConsole.Server.Data.AgentEnrollment", b =>
                 {
                     b.Property<Guid>("Id")
@@ -273,6 +306,25 @@ namespace BackscatterConsole.Server.Data.Migrations
                     b.HasIndex("ObjectType", "ObjectId");
 
                     b.ToTable("AuditEntries", (string)null);
+                });
+
+            modelBuilder.Entity("BackscatterConsole.Server.Data.BackgroundLease", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Owner")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("BackgroundLeases", (string)null);
                 });
 
             modelBuilder.Entity("BackscatterConsole.Server.Data.ChangeRequestApprovalRecord", b =>
@@ -695,11 +747,21 @@ namespace BackscatterConsole.Server.Data.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Error")
                         .HasMaxLength(2000)
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime?>("FinishedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("LeaseExpiresAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LeaseOwner")
+                        .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
                     b.Property<int>("Progress")
@@ -741,6 +803,8 @@ namespace BackscatterConsole.Server.Data.Migrations
                     b.HasIndex("Status");
 
                     b.HasIndex("ServerId", "QueuedAt");
+
+                    b.HasIndex("Status", "QueuedAt");
 
                     b.ToTable("Scans", (string)null);
                 });
@@ -1029,6 +1093,15 @@ namespace BackscatterConsole.Server.Data.Migrations
                     b.HasKey("UserId", "LoginProvider", "Name");
 
                     b.ToTable("AspNetUserTokens", (string)null);
+                });
+
+            modelBuilder.Entity("BackscatterConsole.Server.Data.AgentConnection", b =>
+                {
+                    b.HasOne("BackscatterConsole.Server.Data.ManagedAgent", null)
+                        .WithOne()
+                        .HasForeignKey("BackscatterConsole.Server.Data.AgentConnection", "AgentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("BackscatterConsole.Server.Data.AgentEnrollment", b =>

@@ -23,6 +23,41 @@ namespace BackscatterConsole.Server.Data.Migrations.Postgres
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("BackscatterConsole.Server.Data.AgentConnection", b =>
+                {
+                    b.Property<Guid>("AgentId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("ConnectedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("ConnectionId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .UseCollation("C");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("InstanceId")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .UseCollation("C");
+
+                    b.Property<Guid>("ServerId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("AgentId");
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.HasIndex("InstanceId");
+
+                    b.ToTable("AgentConnections", (string)null);
+                });
+
             modelBuilder.Entity("BackscatterConsole.Server.Data.AgentEnrollment", b =>
                 {
                     b.Property<Guid>("Id")
@@ -305,6 +340,27 @@ namespace BackscatterConsole.Server.Data.Migrations.Postgres
                     b.HasIndex("ObjectType", "ObjectId");
 
                     b.ToTable("AuditEntries", (string)null);
+                });
+
+            modelBuilder.Entity("BackscatterConsole.Server.Data.BackgroundLease", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .UseCollation("C");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Owner")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .UseCollation("C");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("BackgroundLeases", (string)null);
                 });
 
             modelBuilder.Entity("BackscatterConsole.Server.Data.ChangeRequestApprovalRecord", b =>
@@ -763,6 +819,9 @@ namespace BackscatterConsole.Server.Data.Migrations.Postgres
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid");
 
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer");
+
                     b.Property<string>("Error")
                         .HasMaxLength(2000)
                         .HasColumnType("character varying(2000)")
@@ -770,6 +829,14 @@ namespace BackscatterConsole.Server.Data.Migrations.Postgres
 
                     b.Property<DateTime?>("FinishedAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime?>("LeaseExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("LeaseOwner")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .UseCollation("C");
 
                     b.Property<int>("Progress")
                         .HasColumnType("integer");
@@ -813,6 +880,8 @@ namespace BackscatterConsole.Server.Data.Migrations.Postgres
                     b.HasIndex("Status");
 
                     b.HasIndex("ServerId", "QueuedAt");
+
+                    b.HasIndex("Status", "QueuedAt");
 
                     b.ToTable("Scans", (string)null);
                 });
@@ -1141,6 +1210,15 @@ namespace BackscatterConsole.Server.Data.Migrations.Postgres
                     b.HasKey("UserId", "LoginProvider", "Name");
 
                     b.ToTable("AspNetUserTokens", (string)null);
+                });
+
+            modelBuilder.Entity("BackscatterConsole.Server.Data.AgentConnection", b =>
+                {
+                    b.HasOne("BackscatterConsole.Server.Data.ManagedAgent", null)
+                        .WithOne()
+                        .HasForeignKey("BackscatterConsole.Server.Data.AgentConnection", "AgentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("BackscatterConsole.Server.Data.AgentEnrollment", b =>
