@@ -46,6 +46,10 @@ public class AppDbContext : IdentityDbContext<AppUser, AppRole, Guid>, IDataProt
 
     public DbSet<ChangeRequestRecord> ChangeRequests => Set<ChangeRequestRecord>();
 
+    public DbSet<BounceEmissionHourRecord> BounceEmissionHours => Set<BounceEmissionHourRecord>();
+
+    public DbSet<BounceEmissionStateRecord> BounceEmissionStates => Set<BounceEmissionStateRecord>();
+
     /// <summary>The data-protection key ring (see <see cref="KeyRing"/>).</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 

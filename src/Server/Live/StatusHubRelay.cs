@@ -1,6 +1,7 @@
 using BackscatterConsole.Shared.Agents;
 using BackscatterConsole.Shared.ChangeRequests;
 using BackscatterConsole.Shared.Checks;
+using BackscatterConsole.Shared.Emission;
 using BackscatterConsole.Shared.Jobs;
 using BackscatterConsole.Shared.Live;
 using Microsoft.AspNetCore.SignalR;
@@ -24,6 +25,7 @@ internal sealed class StatusHubRelay(ILiveEvents live, IHubContext<StatusHub> hu
         Relay<JobUpdatedEvent>("jobUpdated", e => [StatusHub.JobGroup(e.JobId), StatusHub.ServerGroup(e.ServerId)]);
         Relay<AgentPresenceEvent>("agentPresence", e => [StatusHub.ServerGroup(e.ServerId), StatusHub.FleetGroup]);
         Relay<ChangeRequestUpdatedEvent>("changeRequestUpdated", _ => [StatusHub.ReviewsGroup]);
+        Relay<BounceEmissionUpdatedEvent>("bounceEmissionUpdated", e => [StatusHub.ServerGroup(e.ServerId), StatusHub.FleetGroup]);
         return Task.CompletedTask;
     }
 
