@@ -280,6 +280,7 @@ public static class BounceEmissionRule
     private static string Describe(TimeSpan span) =>
         span.TotalDays >= 2 ? $"{span.TotalDays:0} days"
         : span.TotalHours >= 2 ? $"{span.TotalHours:0} hours"
+        : span.TotalHours >= 1 ? "1 hour"
         : span.TotalMinutes >= 2 ? $"{span.TotalMinutes:0} minutes"
         : $"{span.TotalSeconds:0} seconds";
 }
