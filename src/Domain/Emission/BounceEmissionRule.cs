@@ -47,16 +47,12 @@ public static class BounceEmissionCheck
         "mta.sender-callout", "mta.verify-defer-code", "mta.bounce-hygiene",
     ];
 
-    /// <summary>The title for a result with <paramref name="status"/>.</summary>
-    public static string TitleFor(CheckStatus status) => status switch
-    {
-        CheckStatus.Pass => PassTitle,
-        CheckStatus.Fail => ProblemTitle,
-        CheckStatus.Warn => WarnTitle,
-        CheckStatus.Unknown => UnknownTitle,
-        CheckStatus.Info => PassTitle,
-        _ => ErrorTitle,
-    };
+    /// <summary>The title for a result with <paramref name="status"/>, from the check catalogue.</summary>
+    public static string TitleFor(CheckStatus status) => CheckCatalog.Title(Id, status);
+
+    /// <summary>The portal's new change request form, filled in for this server and these checks.</summary>
+    public static string ProposePath(Guid serverId, IEnumerable<string> checkIds) =>
+        $"/change-requests/new?server={serverId}&checks={Uri.EscapeDataString(string.Join(",", checkIds))}";
 }
 
 /// <summary>When the check warns and fails, and how old a report may be.</summary>
@@ -180,7 +176,7 @@ public static class BounceEmissionRule
             evidence.Add("likely causes: " + string.Join(", ", causes.Select(c => c.CheckId)));
         }
 
-        return Result(failed ? CheckStatus.Fail : CheckStatus.Warn, failed ? CheckSeverity.Critical : CheckSeverity.High, summary, evidence, Remediation(causes, agentPage));
+        return Result(failed ? CheckStatus.Fail : CheckStatus.Warn, failed ? CheckSeverity.Critical : CheckSeverity.High, summary, evidence, Remediation(causes, facts.ServerId));
     }
 
     private static IEnumerable<string> Evidence(BounceEmissionFacts facts, BounceEmissionStateDto latest, EmissionThresholds thresholds, int hours)
@@ -237,7 +233,7 @@ public static class BounceEmissionRule
         }
     }
 
-    private static string Remediation(IReadOnlyList<RelatedFinding> causes, string agentPage)
+    private static string Remediation(IReadOnlyList<RelatedFinding> causes, Guid serverId)
     {
         if (causes.Count == 0)
         {
@@ -249,14 +245,14 @@ public static class BounceEmissionRule
         var fixable = causes.Where(c => c.AgentCanFix).Select(c => c.CheckId).ToList();
         var manual = causes.Where(c => !c.AgentCanFix).Select(c => c.CheckId).ToList();
         var text = fixable.Count > 0
-            ? $"Propose a change request that fixes {string.Join(", ", fixable)}: open {agentPage} and choose \"Propose a change request\" (or POST /api/v1/change-requests with these check ids); once a second person approves it, the agent applies it."
+            ? $"Propose a change request that fixes {string.Join(", ", fixable)}: {BounceEmissionCheck.ProposePath(serverId, fixable)} (or POST /api/v1/change-requests with this server and these check ids); once a second person approves it, the agent applies it."
             : $"Fix {string.Join(", ", manual)} by hand (see their findings): the agent has no change to apply for them.";
         if (fixable.Count > 0 && manual.Count > 0)
         {
             text += $" {string.Join(", ", manual)} need(s) manual steps (see their findings).";
         }
 
-        return text + " After the change, the hourly counts of this check show whether the emission stopped.";
+        return text + " After the change, the hourly counts of this check (and GET /api/v1/servers/{id}/bounce-emission/causes) show whether the emission stopped.";
     }
 
     private static int IndexOf(string checkId)

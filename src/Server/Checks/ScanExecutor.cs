@@ -1,7 +1,6 @@
 using BackscatterConsole.Server.Live;
 using BackscatterConsole.Domain.Checklist;
 using BackscatterConsole.Domain.Emission;
-using BackscatterConsole.Domain.Remediation;
 using BackscatterConsole.Domain.Settings;
 using BackscatterConsole.Domain.Smtp;
 using BackscatterConsole.Server.Data;
@@ -168,7 +167,7 @@ internal sealed class ScanExecutor(
         var rules = snapshot is null ? [] : MtaRules.Evaluate(snapshot);
         var findings = earlier
             .Where(r => r.Status is CheckStatus.Fail or CheckStatus.Warn && BounceEmissionCheck.LikelyCauses.Contains(r.Id, StringComparer.Ordinal))
-            .Select(r => new RelatedFinding(r.Id, r.Title, r.Status, rules.Any(rule => rule.Check.Id == r.Id && RemediationPlanner.Plan([rule], [r.Id]).Changes.Count > 0)))
+            .Select(r => new RelatedFinding(r.Id, r.Title, r.Status, BounceEmissionService.AgentCanFix(rules, r.Id)))
             .ToList();
         var facts = new BounceEmissionFacts(server.Id, now, hasAgent, state is null ? null : BounceEmissionService.ToDto(state), hours.Select(BounceEmissionService.ToDto).ToList(), findings);
         var thresholds = new EmissionThresholds(settings.WarnThreshold, settings.FailThreshold, settings.Window, settings.StaleAfter);

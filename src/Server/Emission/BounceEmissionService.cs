@@ -1,6 +1,14 @@
 using System.Text.Json;
 using BackscatterConsole.Domain.Emission;
+using BackscatterConsole.Domain.Remediation;
+using BackscatterConsole.Domain.Settings;
+using BackscatterConsole.Server.Checks;
 using BackscatterConsole.Server.Data;
+using BackscatterConsole.Server.Settings;
+using BackscatterConsole.Shared.ChangeRequests;
+using BackscatterConsole.Shared.Checks;
+using BackscatterConsole.Shared.Jobs;
+using BackscatterConsole.Shared.Settings;
 using BackscatterConsole.Shared.Agents;
 using BackscatterConsole.Shared.Common;
 using BackscatterConsole.Shared.Emission;
@@ -44,6 +52,93 @@ internal sealed class BounceEmissionService(AppDbContext db, IOptions<EmissionOp
         var latest = await GetLatestAsync(serverId, cancellationToken);
         return OperationResult<BounceEmissionSeriesDto>.Ok(new BounceEmissionSeriesDto(serverId, start, end, hours, Totals(hours), latest));
     }
+
+    public async Task<OperationResult<BounceEmissionCausesDto>> GetCausesAsync(Guid serverId, CancellationToken cancellationToken)
+    {
+        var server = await db.Servers.AsNoTracking().Where(s => s.Id == serverId).Select(s => new { s.Id, s.Name }).SingleOrDefaultAsync(cancellationToken);
+        if (server is null)
+        {
+            return new(OperationStatus.NotFound, null, $"No server has the id {serverId}.");
+        }
+
+        var now = clock.GetUtcNow();
+        var week = now.UtcDateTime.AddDays(-7);
+        var hours = await db.BounceEmissionHours.AsNoTracking()
+            .Where(h => h.ServerId == serverId && h.HourStart >= week.AddDays(-1))
+            .Select(h => new { h.HourStart, h.NotificationsToForeign })
+            .ToListAsync(cancellationToken);
+        var windowStart = BounceEmissionRule.WindowStart(now, options.Value.Window);
+        var state = await db.BounceEmissionStates.AsNoTracking().Where(s => s.ServerId == serverId).Select(s => new { s.CollectedAt, s.QueueNullSenderToForeign }).SingleOrDefaultAsync(cancellationToken);
+        var queued = state is not null && state.CollectedAt >= now.UtcDateTime - options.Value.Window ? state.QueueNullSenderToForeign : 0;
+        var emission = BounceEmissionRule.Measure(hours.Where(h => h.HourStart >= windowStart).Sum(h => h.NotificationsToForeign), queued);
+
+        var requests = await db.ChangeRequests.AsNoTracking().Include(r => r.Items)
+            .Where(r => r.Items.Any(i => i.ServerId == serverId))
+            .ToListAsync(cancellationToken);
+
+        var scan = await db.Scans.AsNoTracking()
+            .Where(s => s.ServerId == serverId && s.Status == ScanStatuses.Completed)
+            .OrderByDescending(s => s.FinishedAt)
+            .Select(s => new { s.Id, s.FinishedAt })
+            .FirstOrDefaultAsync(cancellationToken);
+        var causes = new List<EmissionCauseDto>();
+        if (scan is not null)
+        {
+            var likely = BounceEmissionCheck.LikelyCauses.ToArray();
+            var results = await db.ScanResults.AsNoTracking()
+                .Where(r => r.ScanId == scan.Id && likely.Contains(r.CheckId) && (r.Status == "fail" || r.Status == "warn"))
+                .Select(r => new { r.CheckId, r.Status, r.Title })
+                .ToListAsync(cancellationToken);
+            var record = await SettingsSnapshotService.Current(db, serverId).FirstOrDefaultAsync(cancellationToken);
+            var rules = record is null ? [] : MtaRules.Evaluate(SettingsSnapshotService.ToSnapshot(record));
+            foreach (var found in results
+                .GroupBy(r => r.CheckId, StringComparer.Ordinal)
+                .Select(g => g.OrderByDescending(r => r.Status == "fail").First())
+                .OrderBy(r => BounceEmissionCheck.LikelyCauses.ToList().IndexOf(r.CheckId)))
+            {
+                var canFix = AgentCanFix(rules, found.CheckId);
+                var request = requests
+                    .Where(r => r.State is not ChangeRequestStates.Withdrawn and not ChangeRequestStates.Rejected
+                        && r.Items.Any(i => i.ServerId == serverId && i.CheckIds.Contains(found.CheckId, StringComparer.Ordinal)))
+                    .OrderByDescending(r => r.UpdatedAt)
+                    .FirstOrDefault();
+                var fixPath = request is not null ? $"/change-requests/{request.Id}"
+                    : canFix ? BounceEmissionCheck.ProposePath(serverId, [found.CheckId])
+                    : $"/scans/{scan.Id}";
+                causes.Add(new EmissionCauseDto(
+                    found.CheckId,
+                    CheckCatalog.TitleOr(found.CheckId, ScanMapping.ParseStatus(found.Status), found.Title),
+                    ScanMapping.ParseStatus(found.Status),
+                    canFix,
+                    request is null ? null : new EmissionChangeRequestRefDto(request.Id, request.Title, request.State, request.UpdatedAt),
+                    fixPath));
+            }
+        }
+
+        var jobs = await db.Jobs.AsNoTracking()
+            .Where(j => j.ServerId == serverId && !j.DryRun && j.State == JobStates.Succeeded && j.FinishedAt != null && j.FinishedAt >= week)
+            .OrderByDescending(j => j.FinishedAt)
+            .Select(j => new { j.Id, j.ChangeRequestId, j.CheckIds, j.FinishedAt })
+            .ToListAsync(cancellationToken);
+        var applied = jobs.Select(j =>
+        {
+            var appliedHour = HourFloor(j.FinishedAt!.Value);
+            // The hour it was applied in counts as before: it holds the emission that led to the change.
+            var before = hours.Where(h => h.HourStart > appliedHour.AddHours(-24) && h.HourStart <= appliedHour).ToList();
+            var after = hours.Where(h => h.HourStart > appliedHour && h.HourStart <= now.UtcDateTime).ToList();
+            var toForeignAfter = after.Sum(h => h.NotificationsToForeign);
+            var title = requests.FirstOrDefault(r => r.Id == j.ChangeRequestId)?.Title ?? "Fix " + string.Join(", ", j.CheckIds);
+            return new EmissionAppliedChangeDto(
+                j.Id, j.ChangeRequestId, title, j.CheckIds, j.FinishedAt.Value, before.Count, before.Sum(h => h.NotificationsToForeign), after.Count, toForeignAfter,
+                after.Count == 0 ? null : toForeignAfter == 0);
+        }).ToList();
+
+        return OperationResult<BounceEmissionCausesDto>.Ok(new BounceEmissionCausesDto(serverId, scan?.Id, scan?.FinishedAt, emission, causes, applied));
+    }
+
+    /// <summary>A fix is the agent's when the remediation planner turns the rule's commands into setting changes.</summary>
+    internal static bool AgentCanFix(IReadOnlyList<MtaRuleResult> rules, string checkId) =>
+        rules.Any(rule => rule.Check.Id == checkId && RemediationPlanner.Plan([rule], [checkId]).Changes.Count > 0);
 
     public async Task<BounceEmissionStateDto?> GetLatestAsync(Guid serverId, CancellationToken cancellationToken)
     {

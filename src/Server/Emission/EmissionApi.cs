@@ -29,7 +29,19 @@ internal static class EmissionApi
             .Produces<BounceEmissionSeriesDto>()
             .RequireAuthorization(Policies.Read)
             .WithStandardProblems(400, 404);
+        api.MapGet("/servers/{id:guid}/bounce-emission/causes", GetCausesAsync).WithTags("Emission").WithName("GetBounceEmissionCauses")
+            .WithSummary("Why the server emits backscatter and what fixes it: the likely causes among its latest scan's failing checks, each with the change request that fixes it, and the changes applied in the last 7 days with the emission before and after each.")
+            .WithDescription("Causes are the failing or warning checks that make a server accept mail and bounce it later (smtp.unknown-recipient, smtp.catch-all, mta.disabled-mailbox, mta.quota-notification, mta.filter-bounce, mta.sender-callout, mta.verify-defer-code, mta.bounce-hygiene). fixPath points at the existing change request, a new one filled in for the server and check when the agent can apply the fix, or the scan's finding for manual steps. stopped is null until a full hour after a change was reported.")
+            .Produces<BounceEmissionCausesDto>()
+            .RequireAuthorization(Policies.Read)
+            .WithStandardProblems(404);
         return api;
+    }
+
+    private static async Task<IResult> GetCausesAsync(Guid id, IBounceEmissionService emission, CancellationToken cancellationToken)
+    {
+        var result = await emission.GetCausesAsync(id, cancellationToken);
+        return result.Succeeded ? TypedResults.Ok(result.Value) : result.ToProblem();
     }
 
     private static async Task<IResult> GetAsync(Guid id, IBounceEmissionService emission, CancellationToken cancellationToken, DateTime? from = null, DateTime? to = null)

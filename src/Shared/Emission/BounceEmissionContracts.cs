@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using BackscatterConsole.Shared.Agents;
+using BackscatterConsole.Shared.Checks;
 using BackscatterConsole.Shared.Common;
 
 namespace BackscatterConsole.Shared.Emission;
@@ -147,6 +148,64 @@ public enum EmissionGranularity
 /// <param name="ServersEmitting">Servers with at least one notification to a foreign recipient in the bucket.</param>
 public sealed record FleetEmissionPointDto(DateTime Start, int Notifications, int NotificationsToForeign, int ServersReporting, int ServersEmitting);
 
+/// <summary>A change request that names a check (the newest one that was not withdrawn or rejected).</summary>
+/// <param name="Id">The request.</param>
+/// <param name="Title">Its title.</param>
+/// <param name="State">One of <c>ChangeRequestStates</c>.</param>
+/// <param name="UpdatedAt">When it last changed (UTC).</param>
+public sealed record EmissionChangeRequestRefDto(Guid Id, string Title, string State, DateTime UpdatedAt);
+
+/// <summary>A failing or warning check of the server's latest scan that makes it accept mail and bounce it later (or probe forged senders).</summary>
+/// <param name="CheckId">The check (smtp.unknown-recipient, smtp.catch-all, mta.disabled-mailbox, mta.quota-notification, mta.filter-bounce, mta.sender-callout, ...).</param>
+/// <param name="Title">Its finding.</param>
+/// <param name="Status">Fail or warn.</param>
+/// <param name="AgentCanFix">True when the server's agent can apply the fix (the remediation planner has setting changes for it), so a change request fixes it.</param>
+/// <param name="ChangeRequest">The newest change request that names this check for this server, or null.</param>
+/// <param name="FixPath">Where the fix is, relative to the portal: the change request, a new change request for this server and check, or the scan's finding for manual steps.</param>
+public sealed record EmissionCauseDto(string CheckId, string Title, CheckStatus Status, bool AgentCanFix, EmissionChangeRequestRefDto? ChangeRequest, string FixPath);
+
+/// <summary>A change applied to the server by its agent, with the emission before and after it.</summary>
+/// <param name="JobId">The agent job that applied it.</param>
+/// <param name="ChangeRequestId">The change request it came from, when it did.</param>
+/// <param name="Title">The request's title, or the job's checks.</param>
+/// <param name="CheckIds">The checks it fixed.</param>
+/// <param name="AppliedAt">When the agent finished it (UTC).</param>
+/// <param name="HoursBefore">Reported hours in the 24 hours up to and including the hour it was applied in (that hour holds the emission that led to it).</param>
+/// <param name="ToForeignBefore">Notifications to foreign recipients in those hours.</param>
+/// <param name="HoursAfter">Reported hours from the hour after it was applied until now.</param>
+/// <param name="ToForeignAfter">Notifications to foreign recipients in those hours.</param>
+/// <param name="Stopped">True when hours after it were reported and none had a notification to a foreign recipient; false when some had; null while no full hour after it was reported.</param>
+public sealed record EmissionAppliedChangeDto(
+    Guid JobId,
+    Guid? ChangeRequestId,
+    string Title,
+    IReadOnlyList<string> CheckIds,
+    DateTime AppliedAt,
+    int HoursBefore,
+    int ToForeignBefore,
+    int HoursAfter,
+    int ToForeignAfter,
+    bool? Stopped);
+
+/// <summary>
+/// Why a server emits and what fixes it (<c>GET /api/v1/servers/{id}/bounce-emission/causes</c>): the likely causes among the
+/// latest scan's failing checks with the change request that fixes each, and the changes applied in the last 7 days with
+/// the emission before and after each.
+/// </summary>
+/// <param name="ServerId">The server.</param>
+/// <param name="ScanId">The latest completed scan the causes come from, or null before the first.</param>
+/// <param name="ScannedAt">When it finished.</param>
+/// <param name="Emission">Null-sender mail to foreign domains in the last 24 hours (the figure <c>smtp.bounce-emission</c> judges; 0 without a report).</param>
+/// <param name="Causes">Likely causes, in the order the emission check names them.</param>
+/// <param name="AppliedChanges">Changes applied in the last 7 days, newest first.</param>
+public sealed record BounceEmissionCausesDto(
+    Guid ServerId,
+    Guid? ScanId,
+    DateTime? ScannedAt,
+    int Emission,
+    IReadOnlyList<EmissionCauseDto> Causes,
+    IReadOnlyList<EmissionAppliedChangeDto> AppliedChanges);
+
 /// <summary>
 /// Reads the stored emission reports: per server, for the fleet, over time. Shared by the API, the portal and the
 /// dashboard. Hours are kept for <c>Emission:RetentionDays</c> (90 by default).
@@ -158,6 +217,9 @@ public interface IBounceEmissionService
     /// report's state. NotFound for an unknown server; Invalid when the range is reversed or longer than the retention.
     /// </summary>
     Task<OperationResult<BounceEmissionSeriesDto>> GetSeriesAsync(Guid serverId, DateTime? from, DateTime? to, CancellationToken cancellationToken);
+
+    /// <summary>The likely causes of the server's emission among its latest scan's failing checks, and the applied changes with the emission before and after. NotFound for an unknown server.</summary>
+    Task<OperationResult<BounceEmissionCausesDto>> GetCausesAsync(Guid serverId, CancellationToken cancellationToken);
 
     /// <summary>The server's latest report (queue state, errors), or null when none was received.</summary>
     Task<BounceEmissionStateDto?> GetLatestAsync(Guid serverId, CancellationToken cancellationToken);

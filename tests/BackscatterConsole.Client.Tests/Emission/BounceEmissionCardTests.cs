@@ -1,7 +1,9 @@
 using BackscatterConsole.Client.Features.Emission;
 using BackscatterConsole.Client.Tests.Support;
+using BackscatterConsole.Server.Data;
 using BackscatterConsole.Server.Emission;
 using BackscatterConsole.Shared.Agents;
+using BackscatterConsole.Shared.Jobs;
 using BackscatterConsole.Shared.Users;
 
 namespace BackscatterConsole.Client.Tests.Emission;
@@ -94,6 +96,92 @@ public sealed class BounceEmissionCardTests(ConsoleHost host) : PortalTest(host)
         cut.WaitForAssertion(() => Assert.Equal("emitting", cut.Find("[data-testid=bounce-emission]").GetAttribute("data-state")));
         Assert.Equal("3", cut.Find("[data-testid=emission-to-foreign]").TextContent.Trim());
     }
+
+    [Fact]
+    public async Task Card_Emitting_NamesTheScansFailingCausesWithAProposeLinkForOperators()
+    {
+        var (server, agentId) = await Host.AddServerWithAgentAsync(Unique("cause"));
+        await StoreAsync(server.Id, agentId, Report(agentId, [(CurrentHour(), 5, 5)], queued: 0));
+        await Host.ScanAsync(server.Id);
+        await SignInAsync(Roles.Operator);
+
+        var cut = RenderPage<BounceEmissionCard>(p => p.Add(x => x.ServerId, server.Id));
+
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=emission-cause]")));
+        var cause = cut.Find($"[data-testid=emission-cause][data-check='{RemediationSetup.BounceCheck}']");
+        Assert.Equal($"change-requests/new?server={server.Id}&checks={RemediationSetup.BounceCheck}", cause.QuerySelector("[data-testid=emission-cause-propose]")!.GetAttribute("href"));
+        Assert.Empty(cut.FindAll("[data-testid=emission-cause][data-check='mta.unlisted-sender']"));
+    }
+
+    [Fact]
+    public async Task Card_Viewer_SeesTheCausesWithoutAProposeButton()
+    {
+        var (server, agentId) = await Host.AddServerWithAgentAsync(Unique("viewcause"));
+        await StoreAsync(server.Id, agentId, Report(agentId, [(CurrentHour(), 5, 5)], queued: 0));
+        await Host.ScanAsync(server.Id);
+        await SignInAsync(Roles.Viewer);
+
+        var cut = RenderPage<BounceEmissionCard>(p => p.Add(x => x.ServerId, server.Id));
+
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=emission-cause]")));
+        Assert.Empty(cut.FindAll("[data-testid=emission-cause-propose]"));
+        Assert.Contains("through a change request", cut.Find($"[data-testid=emission-cause][data-check='{RemediationSetup.BounceCheck}']").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Card_ChangeAppliedAndLaterHoursQuiet_SaysItStoppedAndMarksTheChart()
+    {
+        var (server, agentId) = await Host.AddServerWithAgentAsync(Unique("stopped"));
+        var current = CurrentHour();
+        await StoreAsync(server.Id, agentId, Report(agentId, [(current.AddHours(-5), 6, 6), (current.AddHours(-4), 4, 4), (current.AddHours(-2), 0, 0), (current.AddHours(-1), 0, 0)], queued: 0));
+        await AddAppliedJobAsync(server.Id, current.AddHours(-3).AddMinutes(20).UtcDateTime);
+        await SignInAsync(Roles.Viewer);
+
+        var cut = RenderPage<BounceEmissionCard>(p => p.Add(x => x.ServerId, server.Id));
+
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=emission-change]")));
+        var change = cut.Find("[data-testid=emission-change]");
+        Assert.Equal("true", change.GetAttribute("data-stopped"));
+        Assert.Contains("Stopped", change.TextContent, StringComparison.Ordinal);
+        Assert.Contains("10 to foreign domains in the 2 reported hour(s) before", change.TextContent, StringComparison.Ordinal);
+        Assert.Contains("0 in the 2 reported hour(s) since", change.TextContent, StringComparison.Ordinal);
+        Assert.Single(cut.FindAll("[data-testid=emission-change-marker]"));
+    }
+
+    [Fact]
+    public async Task Card_ChangeAppliedButEmissionGoesOn_SaysStillEmitting()
+    {
+        var (server, agentId) = await Host.AddServerWithAgentAsync(Unique("goes-on"));
+        var current = CurrentHour();
+        await StoreAsync(server.Id, agentId, Report(agentId, [(current.AddHours(-4), 4, 4), (current.AddHours(-1), 3, 3)], queued: 0));
+        await AddAppliedJobAsync(server.Id, current.AddHours(-3).AddMinutes(5).UtcDateTime);
+        await SignInAsync(Roles.Viewer);
+
+        var cut = RenderPage<BounceEmissionCard>(p => p.Add(x => x.ServerId, server.Id));
+
+        cut.WaitForAssertion(() => Assert.Equal("false", cut.Find("[data-testid=emission-change]").GetAttribute("data-stopped")));
+        Assert.Contains("Still emitting", cut.Find("[data-testid=emission-change]").TextContent, StringComparison.Ordinal);
+    }
+
+    private Task AddAppliedJobAsync(Guid serverId, DateTime finishedAt) =>
+        Host.WithAsync<AppDbContext, bool>(async db =>
+        {
+            db.Jobs.Add(new RemediationJob
+            {
+                Id = Guid.CreateVersion7(),
+                ServerId = serverId,
+                State = JobStates.Succeeded,
+                CheckIds = ["smtp.unknown-recipient"],
+                ChangesJson = "[]",
+                CreatedAt = finishedAt.AddMinutes(-2),
+                CreatedBy = "setup",
+                DispatchedAt = finishedAt.AddMinutes(-1),
+                FinishedAt = finishedAt,
+                ExpiresAt = finishedAt.AddHours(1),
+            });
+            await db.SaveChangesAsync();
+            return true;
+        });
 
     private static DateTimeOffset CurrentHour()
     {

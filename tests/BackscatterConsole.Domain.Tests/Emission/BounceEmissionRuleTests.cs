@@ -76,7 +76,7 @@ public sealed class BounceEmissionRuleTests
         Assert.Contains("smtp.unknown-recipient (Unknown recipients are accepted, then bounced); mta.filter-bounce", result.Summary, StringComparison.Ordinal);
         Assert.DoesNotContain("spf.all", result.Summary, StringComparison.Ordinal);
         Assert.Contains("Propose a change request that fixes smtp.unknown-recipient", result.Remediation, StringComparison.Ordinal);
-        Assert.Contains($"/servers/{ServerId}/agent", result.Remediation, StringComparison.Ordinal);
+        Assert.Contains($"/change-requests/new?server={ServerId}&checks=smtp.unknown-recipient", result.Remediation, StringComparison.Ordinal);
         Assert.Contains("mta.filter-bounce need(s) manual steps", result.Remediation, StringComparison.Ordinal);
         Assert.Contains(result.Evidence, e => e.StartsWith("2026-12-04 20:00 UTC: 7 non-delivery", StringComparison.Ordinal));
         Assert.Contains(result.Evidence, e => e == "sample queue ids: 4A1B2C3D4E");

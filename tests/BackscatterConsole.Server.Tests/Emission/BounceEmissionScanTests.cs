@@ -2,7 +2,9 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using BackscatterConsole.Server.Tests.Infrastructure;
 using BackscatterConsole.Shared.Agents;
+using BackscatterConsole.Shared.ChangeRequests;
 using BackscatterConsole.Shared.Checks;
+using BackscatterConsole.Shared.Emission;
 
 namespace BackscatterConsole.Server.Tests.Emission;
 
@@ -33,7 +35,7 @@ public sealed class BounceEmissionScanTests(AppFactory factory) : IClassFixture<
         Assert.Contains("smtp.unknown-recipient (", emission.Summary, StringComparison.Ordinal);
         Assert.Contains("mta.bounce-hygiene (", emission.Summary, StringComparison.Ordinal);
         Assert.Contains("Propose a change request that fixes smtp.unknown-recipient", emission.Remediation, StringComparison.Ordinal);
-        Assert.Contains($"/servers/{server.Id}/agent", emission.Remediation, StringComparison.Ordinal);
+        Assert.Contains($"/change-requests/new?server={server.Id}&checks=smtp.unknown-recipient", emission.Remediation, StringComparison.Ordinal);
         Assert.Contains(emission.Evidence, e => e == "sample queue ids: 4A1B2C3D4E");
         Assert.Contains(emission.Evidence, e => e.Contains("7 to foreign recipients", StringComparison.Ordinal));
 
@@ -41,6 +43,53 @@ public sealed class BounceEmissionScanTests(AppFactory factory) : IClassFixture<
         var checklist = await api.GetFromJsonAsync<ChecklistDto>($"/api/v1/servers/{server.Id}/checklist", Web);
         Assert.Equal(CheckStatus.Fail, Assert.Single(checklist!.Results, r => r.Id == "smtp.bounce-emission").Status);
         Assert.Equal(100, checklist.RiskScore);
+    }
+
+    [Fact]
+    public async Task Causes_EmittingServer_NameTheFailingChecksWithTheChangeRequestThatFixesThem()
+    {
+        using var api = factory.CreateApiClient();
+        var (server, enrolled, _) = await RemediationSetup.ServerWithAgentAsync(api);
+        await ReportAsync(enrolled, Report(enrolled.AgentId, toForeignPerHour: [6, 7], queued: 3, queueError: null));
+        var scan = await ScanApi.WaitUntilFinishedAsync(api, await ScanApi.StartAsync(api, server.Id));
+
+        var causes = await api.GetFromJsonAsync<BounceEmissionCausesDto>($"/api/v1/servers/{server.Id}/bounce-emission/causes", Web);
+
+        Assert.Equal(scan.Id, causes!.ScanId);
+        Assert.Equal(13, causes.Emission);
+        Assert.Empty(causes.AppliedChanges);
+        var unknown = Assert.Single(causes.Causes, c => c.CheckId == "smtp.unknown-recipient");
+        Assert.Equal(CheckStatus.Fail, unknown.Status);
+        Assert.True(unknown.AgentCanFix);
+        Assert.Null(unknown.ChangeRequest);
+        Assert.Equal($"/change-requests/new?server={server.Id}&checks=smtp.unknown-recipient", unknown.FixPath);
+        Assert.Equal("smtp.unknown-recipient", causes.Causes[0].CheckId);
+        Assert.DoesNotContain(causes.Causes, c => c.CheckId.StartsWith("spf.", StringComparison.Ordinal));
+
+        // Once a change request names the check, the cause links to it instead of a new one.
+        var created = await api.PostAsJsonAsync("/api/v1/change-requests", new ChangeRequestInput
+        {
+            Title = "Stop the backscatter",
+            Items = [new ChangeRequestItemInput { ServerId = server.Id, CheckIds = ["smtp.unknown-recipient"] }],
+        }, Web);
+        Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
+        var request = await created.Content.ReadFromJsonAsync<ChangeRequestDto>(Web);
+        causes = await api.GetFromJsonAsync<BounceEmissionCausesDto>($"/api/v1/servers/{server.Id}/bounce-emission/causes", Web);
+        unknown = Assert.Single(causes!.Causes, c => c.CheckId == "smtp.unknown-recipient");
+        Assert.Equal(request!.Id, unknown.ChangeRequest!.Id);
+        Assert.Equal(ChangeRequestStates.Draft, unknown.ChangeRequest.State);
+        Assert.Equal($"/change-requests/{request.Id}", unknown.FixPath);
+    }
+
+    [Fact]
+    public async Task Causes_UnknownServer_IsProblem404()
+    {
+        using var api = factory.CreateApiClient();
+
+        var response = await api.GetAsync($"/api/v1/servers/{Guid.NewGuid()}/bounce-emission/causes");
+
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
 
     [Fact]
