@@ -101,6 +101,11 @@ public sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
             errors.Add("Agent:EmissionInterval must be between 00:01:00 and 1.00:00:00.");
         }
 
+        if (options.Emission.ClockOffset.Duration() > TimeSpan.FromDays(1))
+        {
+            errors.Add("Agent:Emission:ClockOffset must be within one day either way (it exists for tests; leave it at zero).");
+        }
+
         if (options.Emission.LogPath is { Length: > 0 } log && !Path.IsPathFullyQualified(log))
         {
             errors.Add($"Agent:Emission:LogPath must be an absolute path (got '{log}').");

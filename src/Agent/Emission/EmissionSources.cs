@@ -12,8 +12,19 @@ public static class EmissionSources
     {
         ArgumentNullException.ThrowIfNull(options);
         var state = new StateDirectory(options.StateDirectory);
+        if (options.Emission.ClockOffset != TimeSpan.Zero)
+        {
+            clock = new OffsetClock(clock, options.Emission.ClockOffset);
+        }
+
         return options.ConnectorKind == AgentConnectorKind.MailEnable
             ? new MailEnableEmissionSource(options, state, clock)
             : new PostfixEmissionSource(options.ConnectorKind, options, runner, state, clock);
     }
+}
+
+/// <summary>A clock shifted by a fixed offset (<c>Agent:Emission:ClockOffset</c>).</summary>
+internal sealed class OffsetClock(TimeProvider inner, TimeSpan offset) : TimeProvider
+{
+    public override DateTimeOffset GetUtcNow() => inner.GetUtcNow() + offset;
 }
