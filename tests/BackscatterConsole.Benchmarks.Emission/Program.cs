@@ -67,7 +67,7 @@ try
     Console.WriteLine();
     Console.WriteLine($"steady state, a log growing {Mb(sizeBytes)} MB a day, Agent:EmissionInterval 15 min: worst scan {perScan.TotalMilliseconds:F0} ms CPU = {share:P3} of one core (target < 5 %)");
     Console.WriteLine($"same growth scanned every minute (the shortest interval): {shareAtOneMinute:P3} of one core");
-    Console.WriteLine($"idle scan: {idle.Cpu.TotalMilliseconds:F0} ms CPU; first scan: {first.Cpu.TotalSeconds:F1} s CPU for {Mb(first.Report.Log.BytesRead)} MB ({throughput / 1024 / 1024:F0} MB per CPU second), peak working set {Environment.WorkingSet / 1024 / 1024} MB");
+    Console.WriteLine($"idle scan: {idle.Cpu.TotalMilliseconds:F0} ms CPU; first scan: {first.Cpu.TotalSeconds:F1} s CPU for {Mb(first.Report.Log.BytesRead)} MB ({throughput / 1024 / 1024:F0} MB per CPU second), working set at the end {Environment.WorkingSet / 1024 / 1024} MB");
     Console.WriteLine($"5 % of one core would keep up with a log growing {throughput * 0.05 * 86400 / 1024 / 1024 / 1024:F0} GB a day");
     return share < 0.05 ? 0 : 1;
 }
