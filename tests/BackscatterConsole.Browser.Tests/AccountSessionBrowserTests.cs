@@ -10,7 +10,8 @@ namespace BackscatterConsole.Browser.Tests;
 /// The static change-password page, and open portal pages losing their session when the account changes elsewhere:
 /// the portal re-checks its user every <see cref="PortalFixture.RevalidationInterval"/> (one second in these tests).
 /// </summary>
-public sealed class AccountSessionBrowserTests(PortalFixture portal) : IClassFixture<PortalFixture>
+[Collection(PortalCollections.Workflow)]
+public sealed class AccountSessionBrowserTests(PortalFixture portal)
 {
     // Revalidation runs every second; the rest is the circuit noticing, the forced load and the static sign-in page.
     private static readonly TimeSpan SignInPageBound = PortalFixture.RevalidationInterval + TimeSpan.FromSeconds(9);

@@ -7,7 +7,8 @@ using Microsoft.Playwright;
 namespace BackscatterConsole.Browser.Tests;
 
 /// <summary>The administration pages in a real browser: audit trail, users, API tokens; each checked by axe in light and dark.</summary>
-public sealed class AdministrationBrowserTests(PortalFixture portal) : IClassFixture<PortalFixture>
+[Collection(PortalCollections.Workflow)]
+public sealed class AdministrationBrowserTests(PortalFixture portal)
 {
     [Fact]
     public async Task AuditTrail_FilterVerifyAndExport_WorkOnTheFilteredEntries()

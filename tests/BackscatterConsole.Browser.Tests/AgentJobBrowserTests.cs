@@ -5,7 +5,8 @@ using Microsoft.Playwright;
 namespace BackscatterConsole.Browser.Tests;
 
 /// <summary>The agent page and the job page follow the agent live: presence, each step, the end and the verification.</summary>
-public sealed class AgentJobBrowserTests(PortalFixture portal) : IClassFixture<PortalFixture>
+[Collection(PortalCollections.Workflow)]
+public sealed class AgentJobBrowserTests(PortalFixture portal)
 {
     [Fact]
     public async Task AgentPage_AgentConnectsAndLeaves_PresenceFollowsWithoutReload()

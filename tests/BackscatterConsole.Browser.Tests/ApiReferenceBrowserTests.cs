@@ -3,7 +3,8 @@ using Microsoft.Playwright;
 namespace BackscatterConsole.Browser.Tests;
 
 /// <summary>The Scalar API reference at /api/docs renders every operation in Chromium from local assets, under its own CSP.</summary>
-public sealed class ApiReferenceBrowserTests(PortalFixture portal) : IClassFixture<PortalFixture>
+[Collection(PortalCollections.Inventory)]
+public sealed class ApiReferenceBrowserTests(PortalFixture portal)
 {
     [Fact]
     public async Task ApiReference_SignedIn_RendersTheOperationsWithNoErrorAndNothingFromOutside()

@@ -4,7 +4,8 @@ using Microsoft.Playwright;
 namespace BackscatterConsole.Browser.Tests;
 
 /// <summary>Four eyes in two browsers: an author and a reviewer each see the other's step on their open page.</summary>
-public sealed class ChangeRequestBrowserTests(PortalFixture portal) : IClassFixture<PortalFixture>
+[Collection(PortalCollections.Workflow)]
+public sealed class ChangeRequestBrowserTests(PortalFixture portal)
 {
     [Fact]
     public async Task Review_TwoPeopleInTwoBrowsers_ReviewAndApplyAndBothSeeEachStateWithoutReloading()

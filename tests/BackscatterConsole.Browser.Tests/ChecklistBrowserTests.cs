@@ -6,7 +6,8 @@ using Microsoft.Playwright;
 namespace BackscatterConsole.Browser.Tests;
 
 /// <summary>A scan started in the portal against a real (scripted) SMTP server: the scan page and the server page fill in live.</summary>
-public sealed class ChecklistBrowserTests(PortalFixture portal) : IClassFixture<PortalFixture>
+[Collection(PortalCollections.Inventory)]
+public sealed class ChecklistBrowserTests(PortalFixture portal)
 {
     /// <summary>Long enough that the pages are open and subscribed before the probe can answer.</summary>
     private static readonly TimeSpan GreetingDelay = TimeSpan.FromSeconds(5);

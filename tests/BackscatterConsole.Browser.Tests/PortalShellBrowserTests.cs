@@ -1,10 +1,12 @@
 using System.Text.RegularExpressions;
+using BackscatterConsole.Shared.Users;
 using Microsoft.Playwright;
 
 namespace BackscatterConsole.Browser.Tests;
 
 /// <summary>The portal's shell: sign-in and sign-out, the theme choice, a console restart under an open page, accessibility.</summary>
-public sealed class PortalShellBrowserTests(PortalFixture portal) : IClassFixture<PortalFixture>
+[Collection(PortalCollections.Workflow)]
+public sealed class PortalShellBrowserTests(PortalFixture portal)
 {
     [Fact]
     public async Task SignIn_WrongPasswordThenRight_KeepsTheUserNameAndSignsOutAgain()
@@ -38,7 +40,9 @@ public sealed class PortalShellBrowserTests(PortalFixture portal) : IClassFixtur
     [Fact]
     public async Task Theme_DarkChosen_PersistsAcrossAReloadAndANewBrowser()
     {
-        var page = await portal.SignedInPageAsync();
+        // A user of its own: the choice belongs to the account, and the other tests' admin pages stay light.
+        var (user, password) = await TestAccounts.CreateAsync(portal, Roles.Viewer);
+        var page = await portal.SignedInPageAsync(user.UserName, password);
         await page.ClickAsync("[data-testid=theme-menu] button");
         await page.ClickAsync("[data-testid=theme-dark]");
         await Assertions.Expect(page.Locator(".mud-layout")).ToBeVisibleAsync();
@@ -51,7 +55,7 @@ public sealed class PortalShellBrowserTests(PortalFixture portal) : IClassFixtur
         await WaitForDarkAsync(page, dark: true);
 
         // The choice belongs to the account, so another browser (light by its own preference) shows it too.
-        var other = await portal.SignedInPageAsync();
+        var other = await portal.SignedInPageAsync(user.UserName, password);
         await WaitForDarkAsync(other, dark: true);
 
         await other.ClickAsync("[data-testid=theme-menu] button");

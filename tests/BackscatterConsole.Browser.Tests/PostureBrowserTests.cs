@@ -5,7 +5,8 @@ using Microsoft.Playwright;
 namespace BackscatterConsole.Browser.Tests;
 
 /// <summary>The DNS pages against the knotd of the fixture: domain posture, SPF tester and a server's hosted domains.</summary>
-public sealed class PostureBrowserTests(PortalFixture portal) : IClassFixture<PortalFixture>
+[Collection(PortalCollections.Inventory)]
+public sealed class PostureBrowserTests(PortalFixture portal)
 {
     [Fact]
     public async Task PosturePage_ChecksADomainAndDrawsTheIncludeTree()

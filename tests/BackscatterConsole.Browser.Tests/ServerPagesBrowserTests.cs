@@ -6,7 +6,8 @@ using Microsoft.Playwright;
 namespace BackscatterConsole.Browser.Tests;
 
 /// <summary>Adding, editing and deleting a server through the portal, as an operator does it.</summary>
-public sealed class ServerPagesBrowserTests(PortalFixture portal) : IClassFixture<PortalFixture>
+[Collection(PortalCollections.Inventory)]
+public sealed class ServerPagesBrowserTests(PortalFixture portal)
 {
     [Fact]
     public async Task AddServer_InvalidThenFixed_EditThenDeleteThroughTheDialog()
