@@ -5,13 +5,18 @@ using Microsoft.Playwright;
 
 namespace BackscatterConsole.Browser.Tests;
 
-/// <summary>The server page's bounce emission card in a real browser: an agent's report drawn as bars, the likely causes with their fix, the range switch; axe in light and dark.</summary>
-public sealed class EmissionBrowserTests(PortalFixture portal) : IClassFixture<PortalFixture>
+/// <summary>
+/// The server page's bounce emission card in a real browser: an agent's report drawn as bars, the likely causes with their
+/// fix, the range switch; axe in light and dark. It switches the admin's theme and puts back what it found.
+/// </summary>
+[Collection(PortalCollections.Inventory)]
+public sealed class EmissionBrowserTests(PortalFixture portal)
 {
     [Fact]
     public async Task EmissionCard_AgentReportsBounces_ShowsBarsAndCausesAndIsAccessibleInLightAndDark()
     {
         using var api = portal.CreateApiClient();
+        var themeBefore = (await api.GetFromJsonAsync<BackscatterConsole.Shared.Users.AccountPreferencesDto>("/api/v1/account/preferences"))!.Theme;
         var (server, enrolled) = await ChangeSetup.ServerWithAgentAsync(api, "emitting");
         await using var agent = new ScriptedAgent(portal.BaseAddress, enrolled);
         await agent.ConnectAsync(hello: false);
@@ -58,6 +63,7 @@ public sealed class EmissionBrowserTests(PortalFixture portal) : IClassFixture<P
         }
 
         await CauseLinkOpensTheFilledFormAsync(api, server.Id);
+        await ChangeSetup.ThemeAsync(api, themeBefore);
     }
 
     private async Task CauseLinkOpensTheFilledFormAsync(HttpClient api, Guid serverId)
