@@ -1,5 +1,6 @@
 using BackscatterConsole.Agent.Configuration;
 using BackscatterConsole.Agent.Connectors;
+using BackscatterConsole.Agent.Emission;
 using BackscatterConsole.Agent.Enrollment;
 using BackscatterConsole.Agent.Execution;
 using BackscatterConsole.Agent.Hosting;
@@ -19,6 +20,11 @@ public static class AgentHostingExtensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ICommandRunner>(sp => new ProcessRunner(sp.GetRequiredService<IOptions<AgentOptions>>().Value.OutputLimitCharacters));
         builder.Services.AddSingleton(sp => ConnectorFactory.Create(sp.GetRequiredService<IOptions<AgentOptions>>().Value, sp.GetRequiredService<ICommandRunner>()));
+        if (builder.Configuration.GetValue($"{AgentOptions.Section}:Emission:Enabled", true))
+        {
+            builder.Services.AddSingleton(sp => EmissionSources.Create(sp.GetRequiredService<IOptions<AgentOptions>>().Value, sp.GetRequiredService<ICommandRunner>(), sp.GetRequiredService<TimeProvider>()));
+        }
+
         builder.Services.AddSingleton(sp => new CredentialStore(new StateDirectory(sp.GetRequiredService<IOptions<AgentOptions>>().Value.StateDirectory)));
         builder.Services.AddSingleton(sp => new EnrollmentClient(
             new HttpClient { Timeout = TimeSpan.FromSeconds(30) },

@@ -1,6 +1,7 @@
 using System.Net;
 using BackscatterConsole.Agent.Configuration;
 using BackscatterConsole.Agent.Connectors;
+using BackscatterConsole.Agent.Emission;
 using BackscatterConsole.Agent.Enrollment;
 using BackscatterConsole.Agent.Jobs;
 using BackscatterConsole.Agent.Transport;
@@ -21,7 +22,8 @@ public sealed partial class AgentWorker(
     EnrollmentClient enrollment,
     TimeProvider clock,
     IHostApplicationLifetime lifetime,
-    ILoggerFactory loggers) : BackgroundService
+    ILoggerFactory loggers,
+    IEnumerable<IEmissionSource> emissionSources) : BackgroundService
 {
     private readonly AgentOptions _options = options.Value;
     private readonly ILogger _logger = loggers.CreateLogger<AgentWorker>();
@@ -29,6 +31,8 @@ public sealed partial class AgentWorker(
 
     private readonly SemaphoreSlim _oneJobAtATime = new(1, 1);
     private readonly SemaphoreSlim _reportOrder = new(1, 1);
+    private readonly SemaphoreSlim _oneEmissionCount = new(1, 1);
+    private readonly IEmissionSource? _emission = emissionSources.FirstOrDefault();
     private readonly System.Collections.Concurrent.ConcurrentQueue<(string Method, Func<IAgentHub, Task> Send)> _outbox = new();
     private TimeSpan _heartbeatInterval = options.Value.HeartbeatInterval;
     private TimeSpan _snapshotInterval = options.Value.SnapshotInterval;
@@ -91,10 +95,12 @@ public sealed partial class AgentWorker(
             _snapshotInterval = welcome.SnapshotInterval > TimeSpan.Zero ? welcome.SnapshotInterval : _snapshotInterval;
             await FlushAsync(hub, cancellationToken).ConfigureAwait(false);
             await ReportSnapshotAsync(identity, hub, cancellationToken).ConfigureAwait(false);
+            StartEmissionReport(identity, hub, stoppingToken);
         };
 
         await hub.StartAsync().ConfigureAwait(false);
         var nextSnapshot = clock.GetUtcNow() + _snapshotInterval;
+        var nextEmission = clock.GetUtcNow() + _options.EmissionInterval;
         while (!stoppingToken.IsCancellationRequested)
         {
             var tick = Task.Delay(_heartbeatInterval, clock, stoppingToken);
@@ -126,6 +132,13 @@ public sealed partial class AgentWorker(
                 {
                     nextSnapshot = clock.GetUtcNow() + _snapshotInterval;
                     await ReportSnapshotAsync(identity, hub, stoppingToken).ConfigureAwait(false);
+                    StartEmissionReport(identity, hub, stoppingToken);
+                }
+
+                if (clock.GetUtcNow() >= nextEmission)
+                {
+                    nextEmission = clock.GetUtcNow() + _options.EmissionInterval;
+                    StartEmissionReport(identity, hub, stoppingToken);
                 }
             }
             catch (Exception exception) when (AgentHubConnection.IsConnectionFailure(exception) && !stoppingToken.IsCancellationRequested)
@@ -142,6 +155,7 @@ public sealed partial class AgentWorker(
     {
         _oneJobAtATime.Dispose();
         _reportOrder.Dispose();
+        _oneEmissionCount.Dispose();
         base.Dispose();
     }
 
@@ -238,6 +252,45 @@ public sealed partial class AgentWorker(
         await hub.Hub.ReportSnapshot(report).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Counts null-sender mail and reports it, off the caller's path: a first scan of a large log takes seconds and must
+    /// not hold up the hello or a heartbeat. One count at a time; a request while one runs is covered by that one. A
+    /// report that cannot be sent is not queued: the counts are totals per hour, so the next report carries them.
+    /// </summary>
+    private void StartEmissionReport(AgentIdentity identity, AgentHubConnection hub, CancellationToken stoppingToken)
+    {
+        if (_emission is null || !_oneEmissionCount.Wait(0, CancellationToken.None))
+        {
+            return;
+        }
+
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                var report = await _emission.CollectAsync(identity.AgentId, stoppingToken).ConfigureAwait(false);
+                if (hub.IsConnected)
+                {
+                    await hub.Hub.ReportEmission(report).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+            }
+            catch (Exception exception)
+            {
+                LogEmissionFailed(exception.Message);
+            }
+            finally
+            {
+                _oneEmissionCount.Release();
+            }
+        }, CancellationToken.None);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The emission count could not be reported: {Error}")]
+    private partial void LogEmissionFailed(string error);
+
     [LoggerMessage(Level = LogLevel.Critical, Message = "The console refused the credential of {Identity} ({Reason}): it was revoked, or another agent was enrolled for this server. The agent stops. To enroll it again, delete credential.json in {StateDirectory} and set Agent:EnrollmentToken to a new token.")]
     private partial void LogCredentialRefused(string identity, string reason, string stateDirectory);
 
@@ -267,6 +320,10 @@ public sealed partial class AgentWorker(
     {
         public Task DispatchJob(JobDispatch job, CancellationToken cancellationToken) => worker.RunJobAsync(job, identity, jobs, hub, cancellationToken);
 
-        public Task RequestSnapshot(CancellationToken cancellationToken) => worker.ReportSnapshotAsync(identity, hub, cancellationToken);
+        public async Task RequestSnapshot(CancellationToken cancellationToken)
+        {
+            await worker.ReportSnapshotAsync(identity, hub, cancellationToken).ConfigureAwait(false);
+            worker.StartEmissionReport(identity, hub, cancellationToken);
+        }
     }
 }

@@ -50,6 +50,9 @@ internal sealed class ScriptedAgent : IAsyncDisposable
         }
     }
 
+    /// <summary>Sends an emission report, as the agent does after each snapshot and every Agent:EmissionInterval.</summary>
+    public Task ReportEmissionAsync(EmissionReport report) => _hub.InvokeAsync(AgentHub.Server.ReportEmission, report);
+
     public Task DisconnectAsync() => _hub.StopAsync();
 
     public ValueTask DisposeAsync() => _hub.DisposeAsync();

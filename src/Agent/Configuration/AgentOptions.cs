@@ -35,6 +35,12 @@ public sealed class AgentOptions
     /// <summary>Unprompted snapshot interval until the hub says otherwise.</summary>
     public TimeSpan SnapshotInterval { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>How often the agent counts null-sender mail in the queue and the mail log and reports it (also after every snapshot).</summary>
+    public TimeSpan EmissionInterval { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Where the emission count reads the queue and the mail log.</summary>
+    public EmissionOptions Emission { get; set; } = new();
+
     /// <summary>Upper bound of the reconnect delay.</summary>
     public TimeSpan MaxReconnectDelay { get; set; } = TimeSpan.FromSeconds(60);
 
@@ -151,4 +157,46 @@ public sealed class MailEnableSettingLocation
 
     /// <summary>Value name inside the key.</summary>
     public string ValueName { get; set; } = string.Empty;
+}
+
+/// <summary>
+/// <c>Agent:Emission</c>: where the agent reads null-sender mail. Every path has a default per connector (Postfix: the
+/// <c>Agent:Postfix</c> programs and <c>maillog_file</c> or <c>/var/log/mail.log</c>; Carbonio: <c>/opt/zextras/common/sbin</c>
+/// and <c>/var/log/carbonio.log</c>; Zimbra: <c>/opt/zimbra/common/sbin</c> and <c>/var/log/zimbra.log</c>; MailEnable: its
+/// <c>Logging\SMTP</c> directory).
+/// </summary>
+public sealed class EmissionOptions
+{
+    /// <summary>Count and report at all; off stops the reports (the console's check then says unknown).</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>The mail log (its rotated siblings, <c>.1</c>, <c>.2.gz</c>, <c>-YYYYMMDD</c>, are read from the same directory); MailEnable: the SMTP log directory.</summary>
+    public string? LogPath { get; set; }
+
+    /// <summary>The postqueue program.</summary>
+    public string? PostqueuePath { get; set; }
+
+    /// <summary>The postconf program the local domains are read with (Postfix: <c>Agent:Postfix:PostconfPath</c>).</summary>
+    public string? PostconfPath { get; set; }
+
+    /// <summary>The postmap program that lists and queries domain tables (Postfix: <c>Agent:Postfix:PostmapPath</c>).</summary>
+    public string? PostmapPath { get; set; }
+
+    /// <summary>The Postfix configuration directory (<c>-c</c>) of the MTA (Postfix: <c>Agent:Postfix:ConfigDirectory</c>).</summary>
+    public string? ConfigDirectory { get; set; }
+
+    /// <summary>Time zone of classic syslog stamps (an IANA or Windows id); the machine's own when empty.</summary>
+    public string? TimeZone { get; set; }
+
+    /// <summary>Further domains to count as the server's own (MailEnable's, which no command lists).</summary>
+    public IList<string> LocalDomains { get; } = [];
+
+    /// <summary>At most this many recipient domains per report are looked up in tables that cannot be listed (mysql:, ldap:, …).</summary>
+    public int MaxTableQueries { get; set; } = 200;
+
+    /// <summary>
+    /// Added to the clock the emission counter calls "now" (which hours a report covers); zero in production. The end-to-end
+    /// test sets an hour so the hour after a fix is reported without waiting for it; the log lines keep their real times.
+    /// </summary>
+    public TimeSpan ClockOffset { get; set; } = TimeSpan.Zero;
 }

@@ -96,6 +96,31 @@ public sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
             }
         }
 
+        if (options.EmissionInterval < TimeSpan.FromMinutes(1) || options.EmissionInterval > TimeSpan.FromHours(24))
+        {
+            errors.Add("Agent:EmissionInterval must be between 00:01:00 and 1.00:00:00.");
+        }
+
+        if (options.Emission.ClockOffset.Duration() > TimeSpan.FromDays(1))
+        {
+            errors.Add("Agent:Emission:ClockOffset must be within one day either way (it exists for tests; leave it at zero).");
+        }
+
+        if (options.Emission.LogPath is { Length: > 0 } log && !Path.IsPathFullyQualified(log))
+        {
+            errors.Add($"Agent:Emission:LogPath must be an absolute path (got '{log}').");
+        }
+
+        if (options.Emission.MaxTableQueries is < 0 or > 10_000)
+        {
+            errors.Add("Agent:Emission:MaxTableQueries must be between 0 and 10000.");
+        }
+
+        if (options.Emission.TimeZone is { Length: > 0 } zone && !TimeZoneInfo.TryFindSystemTimeZoneById(zone, out _))
+        {
+            errors.Add($"Agent:Emission:TimeZone '{zone}' is not a time zone this machine knows.");
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 

@@ -9,6 +9,23 @@ public interface ICommandRunner
 {
     /// <summary>Runs <paramref name="arguments"/> (program first). Cancelling kills the process tree and throws <see cref="OperationCanceledException"/>.</summary>
     Task<CommandResult> RunAsync(IReadOnlyList<string> arguments, TimeSpan timeout, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Runs <paramref name="arguments"/> and hands every line of standard output to <paramref name="onLine"/> as it comes,
+    /// for output too long to keep (<c>postqueue -j</c> of a full queue); the result's standard output is empty. This
+    /// default runs the command and splits what <see cref="RunAsync"/> captured.
+    /// </summary>
+    async Task<CommandResult> RunLinesAsync(IReadOnlyList<string> arguments, TimeSpan timeout, Action<string> onLine, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(onLine);
+        var result = await RunAsync(arguments, timeout, cancellationToken).ConfigureAwait(false);
+        foreach (var line in result.StandardOutput.ReplaceLineEndings("\n").Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            onLine(line);
+        }
+
+        return result with { StandardOutput = string.Empty };
+    }
 }
 
 /// <summary>
@@ -27,7 +44,17 @@ public sealed class ProcessRunner(int outputLimitCharacters = ProcessRunner.Defa
     private static readonly TimeSpan PipeGracePeriod = TimeSpan.FromSeconds(3);
 
     /// <inheritdoc />
-    public async Task<CommandResult> RunAsync(IReadOnlyList<string> arguments, TimeSpan timeout, CancellationToken cancellationToken)
+    public Task<CommandResult> RunAsync(IReadOnlyList<string> arguments, TimeSpan timeout, CancellationToken cancellationToken) =>
+        RunCoreAsync(arguments, timeout, null, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<CommandResult> RunLinesAsync(IReadOnlyList<string> arguments, TimeSpan timeout, Action<string> onLine, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(onLine);
+        return RunCoreAsync(arguments, timeout, onLine, cancellationToken);
+    }
+
+    private async Task<CommandResult> RunCoreAsync(IReadOnlyList<string> arguments, TimeSpan timeout, Action<string>? onLine, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(arguments);
         if (arguments.Count == 0 || string.IsNullOrWhiteSpace(arguments[0]))
@@ -68,7 +95,7 @@ public sealed class ProcessRunner(int outputLimitCharacters = ProcessRunner.Defa
 
         // Nothing is ever typed into these programs; a closed stdin makes one that prompts fail instead of hanging.
         process.StandardInput.Close();
-        var stdout = CaptureAsync(process.StandardOutput, outputLimitCharacters);
+        var stdout = onLine is null ? CaptureAsync(process.StandardOutput, outputLimitCharacters) : StreamAsync(process.StandardOutput, onLine);
         var stderr = CaptureAsync(process.StandardError, outputLimitCharacters);
 
         using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -120,6 +147,16 @@ public sealed class ProcessRunner(int outputLimitCharacters = ProcessRunner.Defa
         {
             // It exited between the timeout and the kill: nothing left to do.
         }
+    }
+
+    private static async Task<(string Text, bool Truncated)> StreamAsync(StreamReader reader, Action<string> onLine)
+    {
+        while (await reader.ReadLineAsync().ConfigureAwait(false) is { } line)
+        {
+            onLine(line);
+        }
+
+        return (string.Empty, false);
     }
 
     private static async Task<(string Text, bool Truncated)> CaptureAsync(StreamReader reader, int limit)

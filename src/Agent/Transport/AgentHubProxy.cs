@@ -19,4 +19,6 @@ internal sealed class AgentHubProxy(HubConnection connection) : IAgentHub
     public Task ReportJobStep(JobStepEvent step) => connection.SendAsync(AgentHub.Server.ReportJobStep, step);
 
     public Task ReportJobCompleted(JobCompletion completion) => connection.SendAsync(AgentHub.Server.ReportJobCompleted, completion);
+
+    public Task ReportEmission(EmissionReport report) => connection.SendAsync(AgentHub.Server.ReportEmission, report);
 }

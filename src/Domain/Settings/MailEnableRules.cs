@@ -35,6 +35,7 @@ internal static class MailEnableRules
             Result(Policyd, CheckStatus.Info, "MailEnable has no Postfix policy service; its SMTP connector's own sending limits are not modelled yet.", []),
             Result(FilterBounce, CheckStatus.Unknown, "MailEnable's spam and antivirus actions are not in the snapshot.", []),
             Result(BounceHygiene, CheckStatus.Unknown, "The outgoing queue's null-sender mail needs the agent's queue statistics.", []),
+            Result(SenderCallout, CheckStatus.Info, "The connector knows no MailEnable setting that verifies senders by callout; the check does not apply.", []),
         ];
     }
 

@@ -39,6 +39,9 @@ public static class MtaCheckCatalog
     /// <summary>Testing settings such as soft_bounce left on.</summary>
     public const string BounceHygiene = "mta.bounce-hygiene";
 
+    /// <summary>Sender address verification by callout (<c>reject_unverified_sender</c>).</summary>
+    public const string SenderCallout = "mta.sender-callout";
+
     private static readonly Dictionary<string, (string Explanation, CheckSeverity Severity)> Entries = new(StringComparer.Ordinal)
     {
         [UnknownRecipient] = ("Accepting a recipient that does not exist forces a later bounce to the envelope sender, which spammers forge: backscatter.",
@@ -62,6 +65,9 @@ public static class MtaCheckCatalog
         [FilterBounce] = ("Spam and viruses carry forged senders; a filter that bounces them (D_BOUNCE) sends backscatter to innocent people.",
             CheckSeverity.High),
         [BounceHygiene] = ("soft_bounce turns permanent rejections into temporary ones: mail that should fail stays queued and bounces later, and rejections the server sends become 4xx.",
+            CheckSeverity.Medium),
+        [SenderCallout] = ("reject_unverified_sender makes the server probe the claimed sender's mail server for every message. Spam forges senders, so the probes hit innocent servers; " +
+            "ips.backscatterer.org lists servers that send such sender callouts, and probes from a listed address fail at servers that use the list.",
             CheckSeverity.Medium),
     };
 

@@ -26,6 +26,7 @@ internal static class PostfixRules
             Policy(settings),
             FilterBounce(settings),
             BounceHygieneRule(settings),
+            SenderCalloutRule(settings),
         ];
     }
 
@@ -225,5 +226,47 @@ internal static class PostfixRules
         return PostfixSettings.IsYes(soft.Value)
             ? Result(BounceHygiene, CheckStatus.Warn, "soft_bounce is yes, a testing setting: permanent failures are deferred and bounce later instead of being refused.", [soft.Evidence], [PostfixSettings.SetCommand(soft, "no"), PostfixSettings.Reload])
             : Result(BounceHygiene, CheckStatus.Pass, "soft_bounce is off.", [soft.Evidence]);
+    }
+
+    /// <summary>
+    /// Any smtpd service, submission included: a callout from any port probes the forged sender's server just the same.
+    /// Each list that holds the keyword gets its own fix where it is set (main.cf or the master.cf override).
+    /// </summary>
+    private static MtaRuleResult SenderCalloutRule(PostfixSettings settings)
+    {
+        const string keyword = "reject_unverified_sender";
+        var evidence = new List<string>();
+        var commands = new List<RemediationCommand>();
+        var places = new List<string>();
+        var fixedLists = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var service in settings.AllSmtpdServices())
+        {
+            foreach (var list in settings.Restrictions(service).Where(r => PostfixSettings.Tokens(r.Value).Contains(keyword, StringComparer.Ordinal)))
+            {
+                evidence.Add($"[{service}] {list.Evidence}");
+                places.Add($"{list.Name} of {service}");
+                var where = list.Origin == PostfixValueOrigin.ServiceOverride ? $"{list.Service}/{list.Name}" : list.Name;
+                if (fixedLists.Add(where))
+                {
+                    var kept = PostfixSettings.Tokens(list.Value).Where(t => !string.Equals(t, keyword, StringComparison.Ordinal));
+                    commands.Add(PostfixSettings.SetCommand(list, string.Join(", ", kept)));
+                }
+            }
+        }
+
+        if (places.Count == 0)
+        {
+            return Result(SenderCallout, CheckStatus.Pass, "No smtpd restriction list (main.cf or master.cf override) contains reject_unverified_sender.",
+                settings.Restrictions(PostfixSettings.SmtpService).Where(r => !r.IsDefault).Select(r => $"[{PostfixSettings.SmtpService}] {r.Evidence}").DefaultIfEmpty("no smtpd restriction list is set (all Postfix defaults)").ToArray());
+        }
+
+        commands.Add(PostfixSettings.Reload);
+        return Result(
+            SenderCallout,
+            CheckStatus.Warn,
+            "reject_unverified_sender is in " + string.Join(", ", places) + ": the server makes a sender callout for mail it receives, probing the (often forged) sender's server; ips.backscatterer.org lists servers for that.",
+            evidence,
+            commands,
+            ["Refuse forged senders without probing them instead: reject_unknown_sender_domain, SPF and DMARC checks."]);
     }
 }

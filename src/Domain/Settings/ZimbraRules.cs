@@ -34,6 +34,7 @@ internal static class ZimbraRules
             Policy(context),
             FilterBounce(context),
             Result(BounceHygiene, CheckStatus.Unknown, "Null-sender growth in the deferred queue needs the agent's queue statistics.", []),
+            SenderCalloutRule(snapshot, context),
         ];
     }
 
@@ -107,6 +108,34 @@ internal static class ZimbraRules
             : Result(MtaCheckCatalog.SenderDomain, CheckStatus.Warn, "reject_unknown_sender_domain is not in zimbraMtaRestriction: mail from sender domains that cannot receive a bounce is accepted.",
                 evidence.Count == 0 ? ["zimbraMtaRestriction has no values"] : evidence,
                 [context.Prov("mcf", "+zimbraMtaRestriction", "reject_unknown_sender_domain")], context.RestartSteps);
+    }
+
+    /// <summary>
+    /// zimbraMtaRestriction (and any other *Restriction* attribute in gcf) holding reject_unverified_sender. Each multi-valued
+    /// value that holds it is removed whole with <c>-ATTR VALUE</c>, as one argument.
+    /// </summary>
+    private static MtaRuleResult SenderCalloutRule(SettingsSnapshot snapshot, Context context)
+    {
+        const string keyword = "reject_unverified_sender";
+        var holders = snapshot.Values
+            .Where(p => p.Key.Contains("Restriction", StringComparison.OrdinalIgnoreCase))
+            .SelectMany(p => p.Value.Select(v => (Attribute: p.Key, Value: v)))
+            .Where(p => PostfixSettings.Tokens(p.Value).Contains(keyword, StringComparer.Ordinal))
+            .OrderBy(p => p.Attribute, StringComparer.Ordinal)
+            .ToList();
+        if (holders.Count == 0)
+        {
+            var evidence = context.Evidence("zimbraMtaRestriction");
+            return Result(SenderCallout, CheckStatus.Pass, "reject_unverified_sender is not in the MTA restrictions.", evidence.Count == 0 ? ["zimbraMtaRestriction has no values"] : evidence);
+        }
+
+        return Result(
+            SenderCallout,
+            CheckStatus.Warn,
+            "reject_unverified_sender is in " + string.Join(", ", holders.Select(h => h.Attribute).Distinct(StringComparer.Ordinal)) + ": the MTA makes a sender callout for mail it receives, probing the (often forged) sender's server; ips.backscatterer.org lists servers for that.",
+            holders.Select(h => $"{h.Attribute} = {h.Value}").ToArray(),
+            holders.Select(h => context.Prov("mcf", "-" + h.Attribute, h.Value)).ToArray(),
+            [.. context.RestartSteps, "Refuse forged senders without probing them instead: reject_unknown_sender_domain, SPF and DMARC checks."]);
     }
 
     private static MtaRuleResult Policy(Context context)

@@ -36,6 +36,7 @@ internal sealed class AgentsHub(
     Jobs.JobReports jobs,
     Jobs.JobDispatcher dispatcher,
     ILiveNotifier presenceEvents,
+    Emission.BounceEmissionStore emission,
     IOptions<AgentOptions> options,
     TimeProvider clock) : Hub<IAgentClient>, IAgentHub
 {
@@ -99,6 +100,21 @@ internal sealed class AgentsHub(
         ArgumentNullException.ThrowIfNull(report);
         EnsureSelf(report.AgentId);
         return jobs.SnapshotAsync(ServerId, Context.User?.Identity?.Name ?? "agent", report, Context.ConnectionAborted);
+    }
+
+    /// <summary>Null-sender mail the agent counted in the queue and the mail log.</summary>
+    public async Task ReportEmission(EmissionReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        EnsureSelf(report.AgentId);
+        try
+        {
+            await emission.StoreAsync(ServerId, AgentId, report, Context.ConnectionAborted);
+        }
+        catch (Emission.EmissionReportException refused)
+        {
+            throw new HubException("The emission report was refused: " + refused.Message);
+        }
     }
 
     /// <summary>A job step started or ended.</summary>

@@ -1,8 +1,10 @@
 using BackscatterConsole.Server.Live;
 using BackscatterConsole.Domain.Checklist;
+using BackscatterConsole.Domain.Emission;
 using BackscatterConsole.Domain.Settings;
 using BackscatterConsole.Domain.Smtp;
 using BackscatterConsole.Server.Data;
+using BackscatterConsole.Server.Emission;
 using BackscatterConsole.Server.Settings;
 using BackscatterConsole.Shared.Checks;
 using BackscatterConsole.Shared.Settings;
@@ -29,6 +31,7 @@ internal sealed class ScanExecutor(
     IEnumerable<IDomainPostureSource> postureSources,
     IOptions<ProbeSettings> probeSettings,
     IOptions<Cluster.ClusterOptions> cluster,
+    IOptions<EmissionOptions> emissionOptions,
     TimeProvider clock,
     ILogger<ScanExecutor> logger)
 {
@@ -64,8 +67,8 @@ internal sealed class ScanExecutor(
             snapshot = record is null ? null : SettingsSnapshotService.ToSnapshot(record);
         }
 
-        var steps = Plan(server, snapshot);
         var all = new List<ScanResultDto>();
+        var steps = Plan(server, snapshot, all);
         await events.PublishAsync(new ScanProgressEvent(scanId, server.Id, ScanStatuses.Running, 0, null));
         for (var i = 0; i < steps.Count; i++)
         {
@@ -92,7 +95,10 @@ internal sealed class ScanExecutor(
         return all;
     }
 
-    private List<Step> Plan(ManagedServer server, SettingsSnapshot? snapshot)
+    /// <param name="server">The server.</param>
+    /// <param name="snapshot">Its latest settings snapshot.</param>
+    /// <param name="earlier">The results of the steps run so far, which the emission step reads to name likely causes.</param>
+    private List<Step> Plan(ManagedServer server, SettingsSnapshot? snapshot, IReadOnlyList<ScanResultDto> earlier)
     {
         var steps = new List<Step> { new("settings rules", CheckSources.Settings, "mta.settings", null, _ => Task.FromResult(SettingsResults(server, snapshot))) };
         if (postureSources.FirstOrDefault() is { } posture)
@@ -134,7 +140,45 @@ internal sealed class ScanExecutor(
             }
         }
 
+        // Last, so the finding can name the failing checks of this very scan as likely causes.
+        steps.Add(new Step("bounce emission", CheckSources.Agent, BounceEmissionCheck.Id, null, token => EmissionAsync(server, snapshot, earlier, token)));
         return steps;
+    }
+
+    /// <summary>
+    /// <c>smtp.bounce-emission</c> from the agent's stored reports: the hours of the window, the latest queue state, and the
+    /// failing checks of this scan that would cause the emission, each marked fixable when the remediation planner has
+    /// changes an agent can make for it (a change request can fix it).
+    /// </summary>
+    private async Task<IReadOnlyList<ScanResultDto>> EmissionAsync(ManagedServer server, SettingsSnapshot? snapshot, IReadOnlyList<ScanResultDto> earlier, CancellationToken cancellationToken)
+    {
+        var settings = emissionOptions.Value;
+        var now = clock.GetUtcNow();
+        var windowStart = BounceEmissionRule.WindowStart(now, settings.Window);
+        bool hasAgent;
+        BounceEmissionStateRecord? state;
+        List<BounceEmissionHourRecord> hours;
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            hasAgent = await db.Agents.AnyAsync(a => a.ServerId == server.Id && a.RevokedAt == null, cancellationToken);
+            state = await db.BounceEmissionStates.AsNoTracking().SingleOrDefaultAsync(s => s.ServerId == server.Id, cancellationToken);
+            hours = await db.BounceEmissionHours.AsNoTracking()
+                .Where(h => h.ServerId == server.Id && h.HourStart >= windowStart && h.HourStart <= now.UtcDateTime)
+                .OrderBy(h => h.HourStart)
+                .ToListAsync(cancellationToken);
+        }
+
+        var rules = snapshot is null ? [] : MtaRules.Evaluate(snapshot);
+        var findings = earlier
+            .Where(r => r.Status is CheckStatus.Fail or CheckStatus.Warn && BounceEmissionCheck.LikelyCauses.Contains(r.Id, StringComparer.Ordinal))
+            .Select(r => new RelatedFinding(r.Id, r.Title, r.Status, BounceEmissionService.AgentCanFix(rules, r.Id)))
+            .ToList();
+        var facts = new BounceEmissionFacts(server.Id, now, hasAgent, state is null ? null : BounceEmissionService.ToDto(state), hours.Select(BounceEmissionService.ToDto).ToList(), findings);
+        var thresholds = new EmissionThresholds(settings.WarnThreshold, settings.FailThreshold, settings.Window, settings.StaleAfter);
+        var check = BounceEmissionRule.Evaluate(facts, thresholds);
+        var subject = state?.LogPath is { } path ? $"{server.Hostname} ({path})" : server.Hostname;
+        return [FromCheck(check, CheckSources.Agent, subject, [])];
     }
 
     private async Task<IReadOnlyList<ScanResultDto>> ProbeAsync(ManagedServer server, IReadOnlyList<string> domains, bool first, CancellationToken cancellationToken)

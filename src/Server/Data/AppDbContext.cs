@@ -51,6 +51,9 @@ public class AppDbContext : IdentityDbContext<AppUser, AppRole, Guid>, IDataProt
 
     /// <summary>Leases on background work that must run on one instance at a time.</summary>
     public DbSet<BackgroundLease> BackgroundLeases => Set<BackgroundLease>();
+    public DbSet<BounceEmissionHourRecord> BounceEmissionHours => Set<BounceEmissionHourRecord>();
+
+    public DbSet<BounceEmissionStateRecord> BounceEmissionStates => Set<BounceEmissionStateRecord>();
 
     /// <summary>The data-protection key ring (see <see cref="KeyRing"/>).</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();

@@ -488,3 +488,76 @@ public sealed class ChangeRequestCommentRecord
 
     public DateTime CreatedAt { get; set; }
 }
+
+/// <summary>One hour of a server's notifications as its agent last reported it; a later report of the same hour replaces the counts.</summary>
+public sealed class BounceEmissionHourRecord
+{
+    public Guid ServerId { get; set; }
+
+    /// <summary>UTC start of the hour.</summary>
+    public DateTime HourStart { get; set; }
+
+    public int NonDeliveryNotifications { get; set; }
+
+    public int DeliveryStatusNotifications { get; set; }
+
+    public int DelayNotifications { get; set; }
+
+    public int NotificationDeliveries { get; set; }
+
+    public int NotificationsToForeign { get; set; }
+
+    /// <summary>Top foreign recipient domains (<see cref="Shared.Agents.DomainCount"/> list), as JSON.</summary>
+    public required string RecipientDomainsJson { get; set; }
+
+    public int UnparsedLines { get; set; }
+
+    /// <summary>When the agent collected the report this row comes from.</summary>
+    public DateTime ReportedAt { get; set; }
+}
+
+/// <summary>The latest emission report of a server: the queue now, what could not be read, the log scan.</summary>
+public sealed class BounceEmissionStateRecord
+{
+    public Guid ServerId { get; set; }
+
+    public Guid AgentId { get; set; }
+
+    public DateTime CollectedAt { get; set; }
+
+    public DateTime ReceivedAt { get; set; }
+
+    public List<string> LocalDomains { get; set; } = [];
+
+    /// <summary>False when the agent did not read the queue (see <see cref="QueueError"/>).</summary>
+    public bool QueueRead { get; set; }
+
+    public int QueueMessages { get; set; }
+
+    public int QueueNullSenderMessages { get; set; }
+
+    public int QueueNullSenderToForeign { get; set; }
+
+    public int QueueOldestNullSenderAgeSeconds { get; set; }
+
+    /// <summary>Top foreign recipient domains of queued null-sender mail, as JSON.</summary>
+    public required string QueueRecipientDomainsJson { get; set; }
+
+    public List<string> QueueIds { get; set; } = [];
+
+    public string? QueueError { get; set; }
+
+    public string? LogError { get; set; }
+
+    public string? LogPath { get; set; }
+
+    public long? LogBytesRead { get; set; }
+
+    public int? LogFilesRead { get; set; }
+
+    public DateTime? OldestLine { get; set; }
+
+    public DateTime? NewestLine { get; set; }
+
+    public List<string> Notes { get; set; } = [];
+}

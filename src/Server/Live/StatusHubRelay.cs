@@ -1,6 +1,7 @@
 using BackscatterConsole.Shared.Agents;
 using BackscatterConsole.Shared.ChangeRequests;
 using BackscatterConsole.Shared.Checks;
+using BackscatterConsole.Shared.Emission;
 using BackscatterConsole.Shared.Jobs;
 using Microsoft.AspNetCore.SignalR;
 
@@ -26,6 +27,7 @@ internal sealed class StatusHubRelay(LiveNotifier live, IHubContext<StatusHub> h
         Relay<JobUpdatedEvent>("jobUpdated", e => [StatusHub.JobGroup(e.JobId), StatusHub.ServerGroup(e.ServerId)]);
         Relay<AgentPresenceEvent>("agentPresence", e => [StatusHub.ServerGroup(e.ServerId), StatusHub.FleetGroup]);
         Relay<ChangeRequestUpdatedEvent>("changeRequestUpdated", _ => [StatusHub.ReviewsGroup]);
+        Relay<BounceEmissionUpdatedEvent>("bounceEmissionUpdated", e => [StatusHub.ServerGroup(e.ServerId), StatusHub.FleetGroup]);
         return Task.CompletedTask;
     }
 

@@ -11,7 +11,8 @@ namespace BackscatterConsole.Shared.Agents;
 /// plain <c>401</c> on negotiate. The agent stops on a <c>401</c> instead of retrying: a revoked or replaced credential
 /// never becomes valid again.</para>
 /// <para>Sequence: enroll once (<see cref="EnrollPath"/>) → connect → <see cref="Server.Hello"/> (answered with
-/// <see cref="AgentWelcome"/>) → <see cref="Server.ReportSnapshot"/> → then heartbeats, snapshots and job reports. After
+/// <see cref="AgentWelcome"/>) → <see cref="Server.ReportSnapshot"/> → <see cref="Server.ReportEmission"/> → then heartbeats,
+/// snapshots, emission reports and job reports. After
 /// a reconnect the agent says hello again, listing in <see cref="AgentHello.OpenJobs"/> every job it ran in the last
 /// seven days with its state, then sends the step events and completions it could not deliver while disconnected.</para>
 /// <para>Server duties: check that the credential is valid and not revoked on connect (and abort the connection on
@@ -49,6 +50,13 @@ public static class AgentHub
 
         /// <summary>A job reached a final state on the agent: <see cref="JobCompletion"/>, no result.</summary>
         public const string ReportJobCompleted = nameof(IAgentHub.ReportJobCompleted);
+
+        /// <summary>
+        /// Null-sender mail from the queue and the mail log: <see cref="EmissionReport"/>, no result. Sent after each snapshot
+        /// and every <c>Agent:EmissionInterval</c>; the console keeps one row per server and hour (a later report of the same
+        /// hour replaces it) and the latest queue state.
+        /// </summary>
+        public const string ReportEmission = nameof(IAgentHub.ReportEmission);
     }
 
     /// <summary>Methods the hub invokes on the agent.</summary>

@@ -20,6 +20,9 @@ public interface IAgentHub
 
     /// <summary>A job reached a final state on the agent; see <see cref="AgentHub.Server.ReportJobCompleted"/>.</summary>
     Task ReportJobCompleted(JobCompletion completion);
+
+    /// <summary>Null-sender mail seen in the queue and the mail log; see <see cref="AgentHub.Server.ReportEmission"/>.</summary>
+    Task ReportEmission(EmissionReport report);
 }
 
 /// <summary>

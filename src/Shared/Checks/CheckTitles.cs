@@ -112,6 +112,18 @@ public static class CheckCatalog
             Problem: "soft_bounce is on: refusals turn into later bounces",
             Error: "Could not check for testing settings",
             Unknown: "Not known whether testing settings are left on"),
+        ["mta.sender-callout"] = new(
+            Pass: "No sender callouts (reject_unverified_sender is off)",
+            Problem: "Sender callouts probe forged senders' servers",
+            Error: "Could not check for sender callouts",
+            Unknown: "Not known whether the server makes sender callouts",
+            Info: "Sender callouts are not checked on this platform"),
+        ["smtp.bounce-emission"] = new(
+            Pass: "No null-sender mail to foreign domains",
+            Problem: "The server is emitting backscatter",
+            Error: "Could not count the server's null-sender mail",
+            Warn: "Some null-sender mail went to foreign domains",
+            Unknown: "Not known whether the server emits backscatter"),
         ["mta.settings"] = new(
             Pass: "The settings rules ran",
             Problem: "The settings rules could not run",

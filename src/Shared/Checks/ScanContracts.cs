@@ -37,6 +37,9 @@ public static class CheckSources
 
     /// <summary>The DNS posture of a hosted domain.</summary>
     public const string Dns = "dns";
+
+    /// <summary>What the server's agent observed on the server: its mail queue and log (<c>smtp.bounce-emission</c>).</summary>
+    public const string Agent = "agent";
 }
 
 /// <summary>Why a scan was started.</summary>

@@ -98,6 +98,22 @@ public sealed class AgentOptionsTests
         }
     }
 
+    [Theory]
+    [InlineData("00:00:00", true)]
+    [InlineData("01:00:00", true)]
+    [InlineData("-1.00:00:00", true)]
+    [InlineData("2.00:00:00", false)]
+    public void Validate_EmissionClockOffset_WithinADay(string offset, bool valid)
+    {
+        var result = Validate("postfix", ("Agent:Emission:ClockOffset", offset));
+
+        Assert.Equal(valid, result.Succeeded);
+        if (!valid)
+        {
+            Assert.Contains("Agent:Emission:ClockOffset", result.FailureMessage, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public void Validate_MailboxLimitsOutOfRange_NameTheKeys()
     {

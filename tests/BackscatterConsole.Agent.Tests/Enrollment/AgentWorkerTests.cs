@@ -95,6 +95,34 @@ public sealed class AgentWorkerTests : IDisposable
     }
 
     [Fact]
+    public async Task Agent_AfterTheSnapshot_ReportsTheEmissionItCountedInTheMailLog()
+    {
+        var log = new ConsoleLog();
+        await using var console = await FakeConsole.StartAsync(log);
+        var now = DateTime.Now;
+        var stamp = now.ToString("MMM dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
+        var mailLog = _state.Combine("mail.log");
+        await File.WriteAllTextAsync(mailLog, $"""
+            {stamp} mx postfix/bounce[3]: 67900B24019: sender non-delivery notification: 86CF4B24056
+            {stamp} mx postfix/error[4]: 86CF4B24056: to=<victim1@forged1.example.org>, relay=none, delay=0.1, delays=0/0/0/0.1, dsn=4.0.0, status=deferred (nothing leaves)
+
+            """);
+        using var agent = Agent(console.Port, new() { ["Agent:Emission:LogPath"] = mailLog });
+
+        await agent.StartAsync();
+        await Eventually(() => !log.Emissions.IsEmpty, "the agent reported its emission count");
+        await agent.StopAsync();
+
+        var report = log.Emissions.First();
+        Assert.Equal(ConsoleLog.AgentId, report.AgentId);
+        Assert.Null(report.LogError);
+        Assert.Equal(1, report.Hours.Sum(h => h.NotificationsToForeign));
+        Assert.Equal([new DomainCount("forged1.example.org", 1)], report.Hours.Single(h => h.NotificationsToForeign > 0).RecipientDomains);
+        Assert.Contains("mx.example.test", report.LocalDomains);
+        Assert.False(log.Snapshots.IsEmpty);
+    }
+
+    [Fact]
     public async Task Agent_RestartedAfterEnrollment_ReusesCredentialAndListsFinishedJobsInHello()
     {
         var log = new ConsoleLog();

@@ -51,6 +51,8 @@ public sealed class ConsoleLog
     public ConcurrentQueue<JobStepEvent> Steps { get; } = new();
 
     public ConcurrentQueue<JobCompletion> Completions { get; } = new();
+
+    public ConcurrentQueue<EmissionReport> Emissions { get; } = new();
 }
 
 /// <summary>The console side of the contract in BackscatterConsole.Shared.Agents, as small as a test can make it.</summary>
@@ -89,6 +91,8 @@ public sealed class FakeAgentsHub(ConsoleLog log) : Hub
     public void ReportJobStep(JobStepEvent step) => log.Steps.Enqueue(step);
 
     public void ReportJobCompleted(JobCompletion completion) => log.Completions.Enqueue(completion);
+
+    public void ReportEmission(EmissionReport report) => log.Emissions.Enqueue(report);
 }
 
 public static class FakeConsole

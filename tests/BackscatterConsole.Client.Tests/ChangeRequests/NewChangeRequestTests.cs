@@ -52,6 +52,19 @@ public sealed class NewChangeRequestTests(ConsoleHost host) : PortalTest(host)
     }
 
     [Fact]
+    public async Task New_LinkFromAFindingWithServerIdAndChecks_FillsTheServersLineAndATitle()
+    {
+        var (server, _) = await Host.AddServerWithAgentAsync(Unique("linked"));
+        await SignInAsync(Roles.Operator);
+        Services.GetRequiredService<NavigationManager>().NavigateTo($"change-requests/new?server={server.Id}&checks={RemediationSetup.BounceCheck}%2C{RemediationSetup.UnlistedSenderCheck}");
+
+        var cut = RenderPage<NewChangeRequest>();
+
+        cut.WaitForAssertion(() => Assert.Equal($"{server.Name}: {RemediationSetup.BounceCheck}, {RemediationSetup.UnlistedSenderCheck}", cut.Value("cr-items")));
+        Assert.Equal($"Fix {RemediationSetup.BounceCheck}, {RemediationSetup.UnlistedSenderCheck} on {server.Name}", cut.Value("cr-title"));
+    }
+
+    [Fact]
     public async Task New_TwoServers_CreatesADraftAndOpensIt()
     {
         var (first, _) = await Host.AddServerWithAgentAsync(Unique("one"));

@@ -16,7 +16,7 @@ public sealed class PostfixRulesTests
         string[] expected =
         [
             "mta.verify-defer-code", "mta.disabled-mailbox", "mta.quota-notification", "mta.sender-login-mismatch", "mta.unlisted-sender",
-            "mta.sender-domain", "mta.policyd", "mta.filter-bounce", "mta.bounce-hygiene", "smtp.unknown-recipient", "smtp.catch-all",
+            "mta.sender-domain", "mta.policyd", "mta.filter-bounce", "mta.bounce-hygiene", "mta.sender-callout", "smtp.unknown-recipient", "smtp.catch-all",
         ];
         Assert.Equal(expected.Order(StringComparer.Ordinal), results.Select(r => r.Check.Id).Order(StringComparer.Ordinal));
     }

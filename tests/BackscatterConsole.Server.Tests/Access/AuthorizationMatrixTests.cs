@@ -77,6 +77,8 @@ public sealed class AuthorizationMatrixTests(AppFactory factory) : IClassFixture
         ["POST /api/v1/change-requests/{id:guid}/withdraw"] = Writers,
         ["POST /api/v1/change-requests/{id:guid}/apply"] = Writers,
         ["POST /api/v1/change-requests/{id:guid}/comments"] = Readers,
+        ["GET /api/v1/servers/{id:guid}/bounce-emission"] = Readers,
+        ["GET /api/v1/servers/{id:guid}/bounce-emission/causes"] = Readers,
     };
 
     private static readonly Dictionary<string, string[]> PageMatrix = new()

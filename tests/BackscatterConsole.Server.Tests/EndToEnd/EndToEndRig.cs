@@ -16,6 +16,7 @@ internal sealed class EndToEndRig : IAsyncDisposable
     public static readonly TimeSpan Wait = TimeSpan.FromSeconds(90);
 
     private readonly TempDirectory _state = new();
+    private IReadOnlyList<string> _agentArguments = [];
 
     private EndToEndRig(RunningPostfix postfix, KestrelApp app, ServerDto server, AgentProcess agent)
     {
@@ -37,18 +38,28 @@ internal sealed class EndToEndRig : IAsyncDisposable
     /// Starts everything; <paramref name="prepareAgent"/> prepares what the agent will read on the running Postfix and
     /// returns the agent's further arguments.
     /// </summary>
-    public static async Task<EndToEndRig> StartAsync(string name, Func<RunningPostfix, Task<string[]>>? prepareAgent = null)
+    /// <param name="name">The server's name.</param>
+    /// <param name="prepareAgent">Prepares the Postfix instance; returns the agent's further arguments.</param>
+    /// <param name="clock">The console's clock, when the test moves time.</param>
+    /// <param name="settings">Further console configuration.</param>
+    public static async Task<EndToEndRig> StartAsync(string name, Func<RunningPostfix, Task<string[]>>? prepareAgent = null, TimeProvider? clock = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var postfix = await RunningPostfix.StartAsync();
         var agentArguments = prepareAgent is null ? [] : await prepareAgent(postfix);
 
-        var app = KestrelApp.Start(new()
+        var configuration = new Dictionary<string, string?>
         {
             ["Probe:SinkAddress"] = "sink@probe.example.test",
             ["Probe:HeloName"] = "probe.example.test",
             ["Probe:GreetingTimeout"] = "00:00:30",
             ["Scans:ScheduleEnabled"] = "false",
-        });
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            configuration[key] = value;
+        }
+
+        var app = KestrelApp.Start(configuration, clock: clock);
         var created = await app.Api.PostAsJsonAsync("/api/v1/servers", new
         {
             name,
@@ -64,7 +75,7 @@ internal sealed class EndToEndRig : IAsyncDisposable
         var server = (await created.Content.ReadFromJsonAsync<ServerDto>())!;
         var enrollment = (await (await app.Api.PostAsJsonAsync($"/api/v1/servers/{server.Id}/agent-enrollments", new { })).Content.ReadFromJsonAsync<AgentEnrollmentDto>())!;
         var rig = new EndToEndRig(postfix, app, server, null!);
-        rig.Agent = new AgentProcess(
+        rig._agentArguments =
         [
             $"--Agent:ServerUrl={app.BaseAddress.ToString().TrimEnd('/')}",
             $"--Agent:EnrollmentToken={enrollment.Token}",
@@ -74,8 +85,16 @@ internal sealed class EndToEndRig : IAsyncDisposable
             "--Agent:Postfix:PostconfPath=/usr/sbin/postconf",
             "--Agent:Postfix:PostfixPath=/usr/sbin/postfix",
             .. agentArguments,
-        ]);
+        ];
+        rig.Agent = new AgentProcess(rig._agentArguments);
         return rig;
+    }
+
+    /// <summary>Stops the agent process and starts it again on the same state (credential, log cursors), with further arguments.</summary>
+    public void RestartAgent(params string[] extraArguments)
+    {
+        Agent.Dispose();
+        Agent = new AgentProcess([.. _agentArguments, .. extraArguments]);
     }
 
     /// <summary>Polls until <paramref name="condition"/> holds; on timeout fails with the agent's output.</summary>

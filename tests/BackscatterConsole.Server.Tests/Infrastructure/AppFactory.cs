@@ -4,6 +4,9 @@ using BackscatterConsole.Shared.Tokens;
 using BackscatterConsole.Shared.Users;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace BackscatterConsole.Server.Tests.Infrastructure;
 
@@ -32,6 +35,9 @@ public class AppFactory : WebApplicationFactory<Program>
 
     /// <summary>False keeps the data directory after disposal, so a second factory can start on it (a restart).</summary>
     public bool DeleteDataOnDispose { get; init; } = true;
+
+    /// <summary>The console's clock, when a test moves time (for example to the hour after a fix); the system clock otherwise.</summary>
+    public TimeProvider? Clock { get; init; }
 
     /// <summary>The storage provider the server runs on (<c>Storage:Provider</c>).</summary>
     public virtual string Provider => "sqlite";
@@ -92,6 +98,15 @@ public class AppFactory : WebApplicationFactory<Program>
         foreach (var (key, value) in Settings)
         {
             builder.UseSetting(key, value);
+        }
+
+        if (Clock is { } clock)
+        {
+            builder.ConfigureTestServices(services =>
+            {
+                services.RemoveAll<TimeProvider>();
+                services.AddSingleton(clock);
+            });
         }
     }
 

@@ -29,11 +29,11 @@ public sealed class KestrelApp : IAsyncDisposable
     public HttpClient Api { get; }
 
     /// <summary>Starts the server; a restart test passes the same data directory and port twice and keeps the data.</summary>
-    public static KestrelApp Start(Dictionary<string, string?>? settings = null, string? dataDirectory = null, int port = 0, bool keepData = false)
+    public static KestrelApp Start(Dictionary<string, string?>? settings = null, string? dataDirectory = null, int port = 0, bool keepData = false, TimeProvider? clock = null)
     {
         var factory = dataDirectory is null
-            ? new AppFactory { Settings = settings ?? [], DeleteDataOnDispose = !keepData }
-            : new AppFactory { Settings = settings ?? [], DataDirectory = dataDirectory, DeleteDataOnDispose = !keepData };
+            ? new AppFactory { Settings = settings ?? [], DeleteDataOnDispose = !keepData, Clock = clock }
+            : new AppFactory { Settings = settings ?? [], DataDirectory = dataDirectory, DeleteDataOnDispose = !keepData, Clock = clock };
         factory.UseKestrel(options => options.Listen(IPAddress.Loopback, port));
         factory.StartServer();
         var address = new Uri(factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());

@@ -327,6 +327,122 @@ namespace BackscatterConsole.Server.Data.Migrations
                     b.ToTable("BackgroundLeases", (string)null);
                 });
 
+            modelBuilder.Entity("BackscatterConsole.Server.Data.BounceEmissionHourRecord", b =>
+                {
+                    b.Property<Guid>("ServerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("HourStart")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("DelayNotifications")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("DeliveryStatusNotifications")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("NonDeliveryNotifications")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("NotificationDeliveries")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("NotificationsToForeign")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("RecipientDomainsJson")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("ReportedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("UnparsedLines")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("ServerId", "HourStart");
+
+                    b.HasIndex("HourStart");
+
+                    b.ToTable("BounceEmissionHours", (string)null);
+                });
+
+            modelBuilder.Entity("BackscatterConsole.Server.Data.BounceEmissionStateRecord", b =>
+                {
+                    b.Property<Guid>("ServerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("AgentId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CollectedAt")
+                        .HasColumnType("TEXT");
+
+                    b.PrimitiveCollection<string>("LocalDomains")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("LogBytesRead")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LogError")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("LogFilesRead")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LogPath")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("NewestLine")
+                        .HasColumnType("TEXT");
+
+                    b.PrimitiveCollection<string>("Notes")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("OldestLine")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("QueueError")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.PrimitiveCollection<string>("QueueIds")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("QueueMessages")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("QueueNullSenderMessages")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("QueueNullSenderToForeign")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("QueueOldestNullSenderAgeSeconds")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("QueueRead")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("QueueRecipientDomainsJson")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("ReceivedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("ServerId");
+
+                    b.ToTable("BounceEmissionStates", (string)null);
+                });
+
             modelBuilder.Entity("BackscatterConsole.Server.Data.ChangeRequestApprovalRecord", b =>
                 {
                     b.Property<Guid>("ChangeRequestId")
@@ -1122,6 +1238,24 @@ namespace BackscatterConsole.Server.Data.Migrations
                         .IsRequired();
 
                     b.Navigation("User");
+                });
+
+            modelBuilder.Entity("BackscatterConsole.Server.Data.BounceEmissionHourRecord", b =>
+                {
+                    b.HasOne("BackscatterConsole.Server.Data.ManagedServer", null)
+                        .WithMany()
+                        .HasForeignKey("ServerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("BackscatterConsole.Server.Data.BounceEmissionStateRecord", b =>
+                {
+                    b.HasOne("BackscatterConsole.Server.Data.ManagedServer", null)
+                        .WithMany()
+                        .HasForeignKey("ServerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("BackscatterConsole.Server.Data.ChangeRequestApprovalRecord", b =>

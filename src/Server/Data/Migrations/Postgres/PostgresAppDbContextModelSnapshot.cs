@@ -363,6 +363,127 @@ namespace BackscatterConsole.Server.Data.Migrations.Postgres
                     b.ToTable("BackgroundLeases", (string)null);
                 });
 
+            modelBuilder.Entity("BackscatterConsole.Server.Data.BounceEmissionHourRecord", b =>
+                {
+                    b.Property<Guid>("ServerId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("HourStart")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("DelayNotifications")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("DeliveryStatusNotifications")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("NonDeliveryNotifications")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("NotificationDeliveries")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("NotificationsToForeign")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("RecipientDomainsJson")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)")
+                        .UseCollation("C");
+
+                    b.Property<DateTime>("ReportedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("UnparsedLines")
+                        .HasColumnType("integer");
+
+                    b.HasKey("ServerId", "HourStart");
+
+                    b.HasIndex("HourStart");
+
+                    b.ToTable("BounceEmissionHours", (string)null);
+                });
+
+            modelBuilder.Entity("BackscatterConsole.Server.Data.BounceEmissionStateRecord", b =>
+                {
+                    b.Property<Guid>("ServerId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("AgentId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("CollectedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.PrimitiveCollection<List<string>>("LocalDomains")
+                        .IsRequired()
+                        .HasColumnType("text[]");
+
+                    b.Property<long?>("LogBytesRead")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("LogError")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .UseCollation("C");
+
+                    b.Property<int?>("LogFilesRead")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("LogPath")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .UseCollation("C");
+
+                    b.Property<DateTime?>("NewestLine")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.PrimitiveCollection<List<string>>("Notes")
+                        .IsRequired()
+                        .HasColumnType("text[]");
+
+                    b.Property<DateTime?>("OldestLine")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("QueueError")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .UseCollation("C");
+
+                    b.PrimitiveCollection<List<string>>("QueueIds")
+                        .IsRequired()
+                        .HasColumnType("text[]");
+
+                    b.Property<int>("QueueMessages")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("QueueNullSenderMessages")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("QueueNullSenderToForeign")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("QueueOldestNullSenderAgeSeconds")
+                        .HasColumnType("integer");
+
+                    b.Property<bool>("QueueRead")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("QueueRecipientDomainsJson")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)")
+                        .UseCollation("C");
+
+                    b.Property<DateTime>("ReceivedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("ServerId");
+
+                    b.ToTable("BounceEmissionStates", (string)null);
+                });
+
             modelBuilder.Entity("BackscatterConsole.Server.Data.ChangeRequestApprovalRecord", b =>
                 {
                     b.Property<Guid>("ChangeRequestId")
@@ -1239,6 +1360,24 @@ namespace BackscatterConsole.Server.Data.Migrations.Postgres
                         .IsRequired();
 
                     b.Navigation("User");
+                });
+
+            modelBuilder.Entity("BackscatterConsole.Server.Data.BounceEmissionHourRecord", b =>
+                {
+                    b.HasOne("BackscatterConsole.Server.Data.ManagedServer", null)
+                        .WithMany()
+                        .HasForeignKey("ServerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("BackscatterConsole.Server.Data.BounceEmissionStateRecord", b =>
+                {
+                    b.HasOne("BackscatterConsole.Server.Data.ManagedServer", null)
+                        .WithMany()
+                        .HasForeignKey("ServerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("BackscatterConsole.Server.Data.ChangeRequestApprovalRecord", b =>
