@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Text.RegularExpressions;
 using BackscatterConsole.Server.Data;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -13,8 +12,9 @@ using Microsoft.Extensions.DependencyInjection;
 namespace BackscatterConsole.Benchmarks.Inventory;
 
 /// <summary>
-/// Inventory benchmark: 10,000 servers in SQLite, the real server on Kestrel over loopback, one client
-/// measuring latency of the API page of 50 and of the rendered list page. Targets: p95 &lt; 20 ms (API), &lt; 50 ms (page).
+/// Inventory benchmark: 10,000 servers in SQLite. The real server on Kestrel over loopback, one client measuring the
+/// latency of the API page of 50 (target p95 &lt; 20 ms); then the console as its own process and the portal's grid in
+/// Debian Chromium: action to rendered rows (target p95 &lt; 50 ms) and memory per idle circuit (target &lt; 250 KB).
 /// </summary>
 internal static class InventoryBenchmark
 {
@@ -27,8 +27,6 @@ internal static class InventoryBenchmark
 
     public static async Task<int> Main()
     {
-        // measuring latency of the API page of 50 and of the rendered list page. Targets: p95 < 20 ms (API), < 50 ms (page).
-
         // WebApplicationFactory finds the content root of a test project through MSBuild metadata that a plain
         // console program does not get; the documented environment variable points it at the server project.
         var repository = new DirectoryInfo(AppContext.BaseDirectory);
@@ -39,7 +37,7 @@ internal static class InventoryBenchmark
 
         Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_BACKSCATTERCONSOLE_SERVER", Path.Combine(repository!.FullName, "src", "Server"));
         var dataDirectory = Path.Combine(Path.GetTempPath(), "bsc-bench-" + Guid.NewGuid().ToString("N"));
-        await using var factory = new BenchFactory(dataDirectory, Password, Token);
+        var factory = new BenchFactory(dataDirectory, Password, Token);
         factory.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
         factory.StartServer();
         var baseAddress = new Uri(factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
@@ -50,8 +48,6 @@ internal static class InventoryBenchmark
 
         using var api = new HttpClient { BaseAddress = baseAddress };
         api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
-        using var portal = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = baseAddress };
-        await SignInAsync(portal, Password);
 
         var pages = ServerCount / PageSize;
         var random = new Random(42);
@@ -60,7 +56,7 @@ internal static class InventoryBenchmark
             ("API GET /api/v1/servers?page=N&pageSize=50", await MeasureAsync(api, () => $"/api/v1/servers?page={random.Next(1, pages + 1)}&pageSize={PageSize}"), 20),
             ("API same, filtered by tag", await MeasureAsync(api, () => $"/api/v1/servers?tag=team-{random.Next(0, 20)}&page={random.Next(1, 10)}&pageSize={PageSize}"), 20),
             ("API same, text search q=", await MeasureAsync(api, () => $"/api/v1/servers?q=mx-{random.Next(0, 100)}&pageSize={PageSize}"), 20),
-            ("Page GET /servers?page=N&pageSize=50 (rendered HTML)", await MeasureAsync(portal, () => $"/servers?page={random.Next(1, pages + 1)}&pageSize={PageSize}"), 50),
+            ("API same, sort=-risk,name&status=fail", await MeasureAsync(api, () => $"/api/v1/servers?sort=-risk,name&status=fail&page={random.Next(1, 20)}&pageSize={PageSize}"), 20),
         };
 
         Console.WriteLine();
@@ -77,7 +73,19 @@ internal static class InventoryBenchmark
                 $"{name,-55} {Percentile(millis, 0.50),8:F2} {p95,8:F2} {Percentile(millis, 0.99),8:F2} {millis[^1],8:F2} {1000 / millis.Average(),8:F0}  < {target} ms {(met ? "met" : "MISSED")}"));
         }
 
+        // The portal: the grid in a real browser against the console as a process of its own (for its memory).
+        factory.KeepData = true;
+        await factory.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            allMet &= await PortalBenchmark.RunAsync(repository.FullName, dataDirectory, Password);
+        }
+        finally
+        {
+            Directory.Delete(dataDirectory, recursive: true);
+        }
+
         return allMet ? 0 : 1;
     }
 
@@ -107,23 +115,6 @@ internal static class InventoryBenchmark
 
     private static double Percentile(double[] sorted, double p) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
 
-    private static async Task SignInAsync(HttpClient portal, string password)
-    {
-        var login = await portal.GetStringAsync("/account/login");
-        var token = Regex.Match(login, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"").Groups[1].Value;
-        var response = await portal.PostAsync("/account/login", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["_handler"] = "login",
-            ["__RequestVerificationToken"] = token,
-            ["Input.UserName"] = "admin",
-            ["Input.Password"] = password,
-        }));
-        if (response.StatusCode != HttpStatusCode.Redirect)
-        {
-            throw new InvalidOperationException("Sign-in failed: " + response.StatusCode);
-        }
-    }
-
     private static async Task SeedAsync(IServiceProvider services, int count)
     {
         string[] platforms = ["postfix", "carbonio", "zimbra", "mailenable", "exchange", "other"];
@@ -148,6 +139,9 @@ internal static class InventoryBenchmark
                     CreatedAt = now,
                     UpdatedAt = now.AddSeconds(-i),
                     Revision = 1,
+                    RiskScore = i % 7 == 0 ? null : (i * 37) % 101,
+                    WorstStatus = i % 7 == 0 ? null : ((i * 37) % 101) switch { 0 => "pass", < 20 => "warn", _ => "fail" },
+                    LastScannedAt = i % 7 == 0 ? null : now.AddMinutes(-i),
                     Domains = [new ServerDomain { Name = $"d{i}.example.com", Position = 0, DkimSelectors = ["s1"] }, new ServerDomain { Name = $"d{i}.example.org", Position = 1 }],
                     Tags = [new ServerTag { Value = $"team-{i % 20}" }, new ServerTag { Value = i % 2 == 0 ? "prod" : "staging" }],
                 });
@@ -169,11 +163,14 @@ internal sealed class BenchFactory(string dataDirectory, string password, string
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
     }
 
+    /// <summary>Keeps the seeded database when the factory is disposed, for the portal part of the run.</summary>
+    public bool KeepData { get; set; }
+
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        if (Directory.Exists(dataDirectory))
+        if (!KeepData && Directory.Exists(dataDirectory))
         {
             Directory.Delete(dataDirectory, recursive: true);
         }

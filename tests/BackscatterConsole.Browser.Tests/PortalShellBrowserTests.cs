@@ -1,8 +1,9 @@
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 
 namespace BackscatterConsole.Browser.Tests;
 
-/// <summary>The portal's shell: sign-in and sign-out, the theme choice, accessibility of the static and interactive pages.</summary>
+/// <summary>The portal's shell: sign-in and sign-out, the theme choice, a console restart under an open page, accessibility.</summary>
 public sealed class PortalShellBrowserTests(PortalFixture portal) : IClassFixture<PortalFixture>
 {
     [Fact]
@@ -56,6 +57,44 @@ public sealed class PortalShellBrowserTests(PortalFixture portal) : IClassFixtur
         await other.ClickAsync("[data-testid=theme-menu] button");
         await other.ClickAsync("[data-testid=theme-light]");
         await WaitForDarkAsync(other, dark: false);
+    }
+
+    [Fact]
+    public async Task ServerRestart_WhilePageOpen_ShowsTheReconnectDialogAndBringsTheUserBackToThePage()
+    {
+        var data = Path.Combine(Path.GetTempPath(), "bsc-restart-" + Guid.NewGuid().ToString("N"));
+        await using var console = new ConsoleProcess(data);
+        try
+        {
+            await console.StartAsync();
+            var context = await portal.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = console.BaseAddress.ToString() });
+            context.SetDefaultTimeout(30_000);
+            var page = await context.NewPageAsync();
+            await PortalFixture.SignInAsync(page, "admin", PortalFixture.AdminPassword);
+            await page.GotoAsync("servers?q=nothing-matches&sort=-name");
+            await PortalFixture.WaitForPortalAsync(page);
+            await Assertions.Expect(page.Locator("[data-testid=server-count]")).ToHaveTextAsync("0 servers");
+
+            await console.StopAsync();
+            await Assertions.Expect(page.Locator("#components-reconnect-modal")).ToBeVisibleAsync();
+            await portal.ScreenshotAsync(page, "reconnect-dialog");
+
+            // The new process does not know the old circuit: Blazor's reconnect is rejected and the page reloads itself.
+            await console.StartAsync();
+            await Assertions.Expect(page.Locator("[data-testid=server-count]")).ToHaveTextAsync("0 servers", new() { Timeout = 60_000 });
+            await Assertions.Expect(page).ToHaveURLAsync(new Regex("servers\\?q=nothing-matches&sort=-name$"));
+            await Assertions.Expect(page.Locator("#components-reconnect-modal")).Not.ToBeVisibleAsync();
+            await context.CloseAsync();
+        }
+        finally
+        {
+            await console.StopAsync();
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            if (Directory.Exists(data))
+            {
+                Directory.Delete(data, recursive: true);
+            }
+        }
     }
 
     // MudBlazor writes the palette as CSS variables; the dark background is the theme's #12151b.

@@ -10,10 +10,9 @@ public sealed partial class DomainPostureChecker
     {
         var evidence = dmarc.Queries.Concat(dmarc.Invalid).Append($"organizational domain (RFC 9989 tree walk): {dmarc.OrganizationalDomain}").ToList();
         var suggested = $"_dmarc.{domain}. IN TXT \"v=DMARC1; p=reject; rua=mailto:dmarc-reports@{domain}\"";
-        const string Title = "DMARC record";
         if (dmarc.TemporaryError is not null)
         {
-            return ([Finding(PostureCheckIds.DmarcRecord, CheckStatus.Error, CheckSeverity.Medium, Title, $"The DMARC record could not be looked up: {dmarc.TemporaryError}", DmarcExplanation, evidence, "Check again later; if it persists, fix the domain's DNS servers.")], false);
+            return ([Finding(PostureCheckIds.DmarcRecord, CheckStatus.Error, CheckSeverity.Medium, $"The DMARC record could not be looked up: {dmarc.TemporaryError}", DmarcExplanation, evidence, "Check again later; if it persists, fix the domain's DNS servers.")], false);
         }
 
         if (dmarc.Record is not { } record)
@@ -21,7 +20,7 @@ public sealed partial class DomainPostureChecker
             var summary = dmarc.Invalid.Count > 0
                 ? $"No valid DMARC record applies to {domain}: {string.Join(" ", dmarc.Invalid)}"
                 : $"No DMARC record at _dmarc.{domain} or at any parent domain.";
-            return ([Finding(PostureCheckIds.DmarcRecord, CheckStatus.Fail, CheckSeverity.High, Title, summary, DmarcExplanation, evidence, $"Publish {suggested}")], false);
+            return ([Finding(PostureCheckIds.DmarcRecord, CheckStatus.Fail, CheckSeverity.High, summary, DmarcExplanation, evidence, $"Publish {suggested}")], false);
         }
 
         var own = dmarc.PolicyDomain == domain;
@@ -31,7 +30,6 @@ public sealed partial class DomainPostureChecker
                 PostureCheckIds.DmarcRecord,
                 CheckStatus.Pass,
                 CheckSeverity.Info,
-                Title,
                 own ? $"_dmarc.{domain} publishes \"{record.Text}\"." : $"{domain} has no record of its own; the record of {dmarc.PolicyDomain} applies: \"{record.Text}\".",
                 DmarcExplanation,
                 evidence,
@@ -47,12 +45,11 @@ public sealed partial class DomainPostureChecker
                 PostureCheckIds.DmarcPolicy,
                 CheckStatus.Warn,
                 CheckSeverity.Medium,
-                "DMARC policy",
                 record.PolicyPresent ? $"The policy for {domain} is none: forged mail is only reported, not stopped." : "The record has no p= tag, so receivers apply none: forged mail is only reported.",
                 DmarcExplanation,
                 [record.Text],
                 $"Move to enforcement once the aggregate reports show all legitimate mail aligned (p=quarantine first if unsure): {recordName}. IN TXT \"{Recommended(record, dmarc.PolicyDomain!)}\"")
-            : Finding(PostureCheckIds.DmarcPolicy, CheckStatus.Pass, CheckSeverity.Info, "DMARC policy", $"The policy for {domain} is {policyText}.", DmarcExplanation, [record.Text], null));
+            : Finding(PostureCheckIds.DmarcPolicy, CheckStatus.Pass, CheckSeverity.Info, $"The policy for {domain} is {policyText}.", DmarcExplanation, [record.Text], null));
 
         var sp = record.SubdomainPolicy ?? record.Policy;
         var np = record.NonExistentPolicy ?? sp;
@@ -72,12 +69,11 @@ public sealed partial class DomainPostureChecker
                 PostureCheckIds.DmarcSubdomainPolicy,
                 CheckStatus.Warn,
                 CheckSeverity.Medium,
-                "DMARC subdomain policy",
                 $"{string.Join(" and ", weaker)} is weaker than p={record.Policy.ToString().ToLowerInvariant()}: spammers forge subdomains (or names that do not exist) instead.",
                 DmarcExplanation + " sp= governs existing subdomains and np= (RFC 9989) names that do not exist.",
                 [record.Text],
                 $"Remove sp=/np= so subdomains get p: {recordName}. IN TXT \"{ReplaceTag(ReplaceTag(record.Text, "sp", null), "np", null)}\"")
-            : Finding(PostureCheckIds.DmarcSubdomainPolicy, CheckStatus.Pass, CheckSeverity.Info, "DMARC subdomain policy", "Subdomains and non-existent names get a policy at least as strict as p.", DmarcExplanation, [record.Text], null));
+            : Finding(PostureCheckIds.DmarcSubdomainPolicy, CheckStatus.Pass, CheckSeverity.Info, "Subdomains and non-existent names get a policy at least as strict as p.", DmarcExplanation, [record.Text], null));
 
         checks.Add(await RuaCheckAsync(dmarc, record, recordName, cancellationToken).ConfigureAwait(false));
 
@@ -97,12 +93,11 @@ public sealed partial class DomainPostureChecker
                 PostureCheckIds.DmarcPct,
                 CheckStatus.Warn,
                 CheckSeverity.Low,
-                "DMARC coverage",
                 Sentence(partial),
                 DmarcExplanation + " A partial or testing policy lets part of the forged mail through.",
                 [record.Text],
                 $"Apply the policy to all mail: {recordName}. IN TXT \"{ReplaceTag(ReplaceTag(record.Text, "pct", null), "t", null)}\"")
-            : Finding(PostureCheckIds.DmarcPct, CheckStatus.Pass, CheckSeverity.Info, "DMARC coverage", "The policy applies to all failing mail.", DmarcExplanation, [record.Text], null));
+            : Finding(PostureCheckIds.DmarcPct, CheckStatus.Pass, CheckSeverity.Info, "The policy applies to all failing mail.", DmarcExplanation, [record.Text], null));
 
         var enforcing = effective != DmarcPolicy.None && partial.Count == 0;
         return (checks, enforcing);
@@ -110,12 +105,11 @@ public sealed partial class DomainPostureChecker
 
     private async Task<CheckResult> RuaCheckAsync(DmarcDiscoveryResult dmarc, DmarcRecord record, string recordName, CancellationToken cancellationToken)
     {
-        const string Title = "DMARC aggregate reports";
         var explanation = "Aggregate reports (rua=) show who sends mail in the domain's name: they are how forged mail and broken legitimate senders are found before enforcing.";
         var fix = $"{recordName}. IN TXT \"{ReplaceTag(record.Text, "rua", $"mailto:dmarc-reports@{dmarc.PolicyDomain}")}\"";
         if (record.AggregateReportUris.Count == 0)
         {
-            return Finding(PostureCheckIds.DmarcRua, CheckStatus.Warn, CheckSeverity.Low, Title, "The record has no rua= address, so nobody receives aggregate reports.", explanation, [record.Text], fix);
+            return Finding(PostureCheckIds.DmarcRua, CheckStatus.Warn, CheckSeverity.Low, "The record has no rua= address, so nobody receives aggregate reports.", explanation, [record.Text], fix);
         }
 
         var evidence = new List<string> { record.Text };
@@ -140,7 +134,7 @@ public sealed partial class DomainPostureChecker
             evidence.Add($"{consent} TXT → {answer.Describe()}");
             if (answer.IsTemporaryFailure)
             {
-                return Finding(PostureCheckIds.DmarcRua, CheckStatus.Error, CheckSeverity.Low, Title, $"The consent record {consent} could not be looked up: {answer.Describe()}", explanation, evidence, null);
+                return Finding(PostureCheckIds.DmarcRua, CheckStatus.Error, CheckSeverity.Low, $"The consent record {consent} could not be looked up: {answer.Describe()}", explanation, evidence, null);
             }
 
             if (!answer.RecordsOf<TxtRecord>().Any(r => DmarcRecord.LooksLikeDmarc(r.Text)))
@@ -150,8 +144,8 @@ public sealed partial class DomainPostureChecker
         }
 
         return problems.Count > 0
-            ? Finding(PostureCheckIds.DmarcRua, CheckStatus.Warn, CheckSeverity.Low, Title, Sentence(problems), explanation, evidence, fix)
-            : Finding(PostureCheckIds.DmarcRua, CheckStatus.Pass, CheckSeverity.Info, Title, $"Aggregate reports go to {string.Join(", ", record.AggregateReportUris)}.", explanation, evidence, null);
+            ? Finding(PostureCheckIds.DmarcRua, CheckStatus.Warn, CheckSeverity.Low, Sentence(problems), explanation, evidence, fix)
+            : Finding(PostureCheckIds.DmarcRua, CheckStatus.Pass, CheckSeverity.Info, $"Aggregate reports go to {string.Join(", ", record.AggregateReportUris)}.", explanation, evidence, null);
     }
 
     /// <summary>The record to aim for: reject, reports kept or added, no weakening tags, other tags (adkim, aspf, ruf, fo) kept.</summary>

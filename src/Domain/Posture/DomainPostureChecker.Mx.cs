@@ -8,8 +8,6 @@ public sealed partial class DomainPostureChecker
 {
     private async Task<(List<CheckResult> Checks, bool HasMx)> CheckMxAsync(string domain, CancellationToken cancellationToken)
     {
-        const string RecordsTitle = "MX records";
-        const string ResolvableTitle = "MX hosts resolvable";
         var fix = $"{domain}. IN MX 10 mail.{domain}. (and an A/AAAA record for mail.{domain})";
         var answer = await _resolver.QueryAsync(domain, DnsRecordType.MX, cancellationToken).ConfigureAwait(false);
         var evidence = new List<string> { $"{domain} MX → {answer.Describe()}" };
@@ -17,8 +15,8 @@ public sealed partial class DomainPostureChecker
         {
             var reason = $"The MX records could not be looked up: {answer.Describe()}";
             return ([
-                Finding(PostureCheckIds.MxRecords, CheckStatus.Error, CheckSeverity.Medium, RecordsTitle, reason, MxExplanation, evidence, null),
-                Finding(PostureCheckIds.MxResolvable, CheckStatus.Error, CheckSeverity.Medium, ResolvableTitle, reason, MxExplanation, evidence, null),
+                Finding(PostureCheckIds.MxRecords, CheckStatus.Error, CheckSeverity.Medium, reason, MxExplanation, evidence, null),
+                Finding(PostureCheckIds.MxResolvable, CheckStatus.Error, CheckSeverity.Medium, reason, MxExplanation, evidence, null),
             ], false);
         }
 
@@ -27,8 +25,8 @@ public sealed partial class DomainPostureChecker
         {
             var summary = answer.Status == DnsResponseStatus.NxDomain ? $"{domain} does not exist in DNS." : $"{domain} publishes no MX record.";
             return ([
-                Finding(PostureCheckIds.MxRecords, CheckStatus.Fail, CheckSeverity.High, RecordsTitle, summary, MxExplanation, evidence, $"Publish {fix}"),
-                Finding(PostureCheckIds.MxResolvable, CheckStatus.Fail, CheckSeverity.High, ResolvableTitle, "There is no exchanger to resolve.", MxExplanation, evidence, $"Publish {fix}"),
+                Finding(PostureCheckIds.MxRecords, CheckStatus.Fail, CheckSeverity.High, summary, MxExplanation, evidence, $"Publish {fix}"),
+                Finding(PostureCheckIds.MxResolvable, CheckStatus.Fail, CheckSeverity.High, "There is no exchanger to resolve.", MxExplanation, evidence, $"Publish {fix}"),
             ], false);
         }
 
@@ -36,8 +34,8 @@ public sealed partial class DomainPostureChecker
         {
             const string NullMx = "The domain publishes a null MX (RFC 7505): it declares that it accepts no mail.";
             return ([
-                Finding(PostureCheckIds.MxRecords, CheckStatus.Info, CheckSeverity.Info, RecordsTitle, NullMx, MxExplanation, evidence, null),
-                Finding(PostureCheckIds.MxResolvable, CheckStatus.Info, CheckSeverity.Info, ResolvableTitle, NullMx, MxExplanation, evidence, null),
+                Finding(PostureCheckIds.MxRecords, CheckStatus.Info, CheckSeverity.Info, NullMx, MxExplanation, evidence, null),
+                Finding(PostureCheckIds.MxResolvable, CheckStatus.Info, CheckSeverity.Info, NullMx, MxExplanation, evidence, null),
             ], false);
         }
 
@@ -68,23 +66,23 @@ public sealed partial class DomainPostureChecker
             }
         }
 
-        var records = Finding(PostureCheckIds.MxRecords, CheckStatus.Pass, CheckSeverity.Info, RecordsTitle, $"{domain} publishes {exchangers.Count} MX record(s): {string.Join(", ", exchangers.Select(m => $"{m.Preference} {m.Exchange}"))}.", MxExplanation, evidence, null);
+        var records = Finding(PostureCheckIds.MxRecords, CheckStatus.Pass, CheckSeverity.Info, $"{domain} publishes {exchangers.Count} MX record(s): {string.Join(", ", exchangers.Select(m => $"{m.Preference} {m.Exchange}"))}.", MxExplanation, evidence, null);
         CheckResult resolved;
         if (resolvable.Count == 0 && temporary.Count > 0)
         {
-            resolved = Finding(PostureCheckIds.MxResolvable, CheckStatus.Error, CheckSeverity.Medium, ResolvableTitle, $"The addresses of {string.Join(", ", temporary)} could not be looked up.", MxExplanation, evidence, null);
+            resolved = Finding(PostureCheckIds.MxResolvable, CheckStatus.Error, CheckSeverity.Medium, $"The addresses of {string.Join(", ", temporary)} could not be looked up.", MxExplanation, evidence, null);
         }
         else if (resolvable.Count == 0)
         {
-            resolved = Finding(PostureCheckIds.MxResolvable, CheckStatus.Fail, CheckSeverity.High, ResolvableTitle, $"No exchanger resolves to an address ({string.Join(", ", unresolvable)}).", MxExplanation, evidence, $"Publish A/AAAA records for the exchangers, or point MX at hosts that have them: {fix}");
+            resolved = Finding(PostureCheckIds.MxResolvable, CheckStatus.Fail, CheckSeverity.High, $"No exchanger resolves to an address ({string.Join(", ", unresolvable)}).", MxExplanation, evidence, $"Publish A/AAAA records for the exchangers, or point MX at hosts that have them: {fix}");
         }
         else if (unresolvable.Count + temporary.Count > 0)
         {
-            resolved = Finding(PostureCheckIds.MxResolvable, CheckStatus.Warn, CheckSeverity.Low, ResolvableTitle, $"{string.Join(", ", unresolvable.Concat(temporary))} do not resolve; {string.Join(", ", resolvable)} do.", MxExplanation, evidence, "Remove the MX records of hosts that no longer exist, or publish their addresses.");
+            resolved = Finding(PostureCheckIds.MxResolvable, CheckStatus.Warn, CheckSeverity.Low, $"{string.Join(", ", unresolvable.Concat(temporary))} do not resolve; {string.Join(", ", resolvable)} do.", MxExplanation, evidence, "Remove the MX records of hosts that no longer exist, or publish their addresses.");
         }
         else
         {
-            resolved = Finding(PostureCheckIds.MxResolvable, CheckStatus.Pass, CheckSeverity.Info, ResolvableTitle, $"Every exchanger resolves ({string.Join(", ", resolvable)}).", MxExplanation, evidence, null);
+            resolved = Finding(PostureCheckIds.MxResolvable, CheckStatus.Pass, CheckSeverity.Info, $"Every exchanger resolves ({string.Join(", ", resolvable)}).", MxExplanation, evidence, null);
         }
 
         return ([records, resolved], true);

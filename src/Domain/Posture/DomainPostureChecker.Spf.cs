@@ -13,9 +13,9 @@ public sealed partial class DomainPostureChecker
         if (spf.Result == SpfResult.TempError)
         {
             var reason = $"The SPF policy could not be read: {spf.Problem}";
-            foreach (var (id, title) in new[] { (PostureCheckIds.SpfRecord, "SPF record"), (PostureCheckIds.SpfAll, "SPF default result"), (PostureCheckIds.SpfLookups, "SPF lookup limits"), (PostureCheckIds.SpfPtr, "SPF ptr mechanism") })
+            foreach (var id in new[] { PostureCheckIds.SpfRecord, PostureCheckIds.SpfAll, PostureCheckIds.SpfLookups, PostureCheckIds.SpfPtr })
             {
-                yield return Finding(id, CheckStatus.Error, CheckSeverity.Medium, title, reason, SpfExplanation, evidence, "Check again later; if it persists, fix the authoritative DNS servers of the domain or of the included domains.");
+                yield return Finding(id, CheckStatus.Error, CheckSeverity.Medium, reason, SpfExplanation, evidence, "Check again later; if it persists, fix the authoritative DNS servers of the domain or of the included domains.");
             }
 
             yield break;
@@ -27,7 +27,6 @@ public sealed partial class DomainPostureChecker
                 PostureCheckIds.SpfRecord,
                 CheckStatus.Fail,
                 CheckSeverity.High,
-                "SPF record",
                 $"{domain} publishes no SPF record, so any host may send mail as {domain}.",
                 SpfExplanation,
                 evidence,
@@ -43,14 +42,13 @@ public sealed partial class DomainPostureChecker
                 PostureCheckIds.SpfRecord,
                 CheckStatus.Fail,
                 CheckSeverity.High,
-                "SPF record",
                 $"The SPF policy is a permerror: {spf.Problem}",
                 SpfExplanation + " A permerror makes receivers ignore the policy, as if none were published.",
                 evidence,
                 spf.ProblemKind == SpfProblemKind.MultipleRecords
                     ? $"Merge the records into one: {suggested}"
                     : $"Fix the record so that it follows RFC 7208 and every include/redirect target publishes a record, for example {suggested}")
-            : Finding(PostureCheckIds.SpfRecord, CheckStatus.Pass, CheckSeverity.Info, "SPF record", $"{domain} publishes one valid SPF record: \"{spf.Tree.Record}\".", SpfExplanation, evidence, null);
+            : Finding(PostureCheckIds.SpfRecord, CheckStatus.Pass, CheckSeverity.Info, $"{domain} publishes one valid SPF record: \"{spf.Tree.Record}\".", SpfExplanation, evidence, null);
 
         var limitHit = spf.ProblemKind is SpfProblemKind.LookupLimit or SpfProblemKind.VoidLimit or SpfProblemKind.MxLimit;
         yield return AllCheck(domain, spf, dmarcEnforcing, evidence, suggested, recordBroken || limitHit);
@@ -59,12 +57,11 @@ public sealed partial class DomainPostureChecker
                 PostureCheckIds.SpfLookups,
                 CheckStatus.Fail,
                 CheckSeverity.High,
-                "SPF lookup limits",
                 $"The policy exceeds the RFC 7208 processing limits: {spf.Problem}",
                 SpfExplanation + " Past 10 DNS-querying terms (include, a, mx, ptr, exists, redirect) or 2 void lookups, receivers return permerror and ignore the policy.",
                 TreeLines(spf.Tree).Concat(evidence),
                 "Remove includes that are no longer used, replace a/mx terms by ip4/ip6 ranges, and remove terms pointing at names that do not exist, until the tree needs at most 10 lookups.")
-            : Finding(PostureCheckIds.SpfLookups, CheckStatus.Pass, CheckSeverity.Info, "SPF lookup limits", $"The policy needs {spf.Lookups} of 10 DNS-querying terms and {spf.VoidLookups} of 2 void lookups.", SpfExplanation, TreeLines(spf.Tree), null);
+            : Finding(PostureCheckIds.SpfLookups, CheckStatus.Pass, CheckSeverity.Info, $"The policy needs {spf.Lookups} of 10 DNS-querying terms and {spf.VoidLookups} of 2 void lookups.", SpfExplanation, TreeLines(spf.Tree), null);
 
 
         var ptrUsers = PtrUsers(spf.Tree).ToList();
@@ -73,18 +70,15 @@ public sealed partial class DomainPostureChecker
                 PostureCheckIds.SpfPtr,
                 CheckStatus.Warn,
                 CheckSeverity.Low,
-                "SPF ptr mechanism",
                 $"The policy uses the deprecated ptr mechanism ({string.Join(", ", ptrUsers)}).",
                 "RFC 7208 §5.5 says ptr SHOULD NOT be used: it is slow, puts load on the reverse DNS of others, and some receivers skip it, so mail relying on it may fail.",
                 ptrUsers,
                 "Replace ptr with ip4:/ip6: ranges or a: terms naming the sending hosts.")
-            : Finding(PostureCheckIds.SpfPtr, CheckStatus.Pass, CheckSeverity.Info, "SPF ptr mechanism", "The policy does not use ptr.", "RFC 7208 §5.5 deprecates ptr.", [], null);
+            : Finding(PostureCheckIds.SpfPtr, CheckStatus.Pass, CheckSeverity.Info, "The policy does not use ptr.", "RFC 7208 §5.5 deprecates ptr.", [], null);
     }
 
     private static CheckResult AllCheck(string domain, SpfEvaluation spf, bool dmarcEnforcing, IReadOnlyList<string> evidence, string suggested, bool broken)
     {
-        const string Title = "SPF default result";
-
         // With redirect= and no all, the record at the end of the redirect chain decides what strangers get: fix it there.
         var effective = spf.Tree;
         while (effective.Children.LastOrDefault(c => c.Term.StartsWith("redirect=", StringComparison.OrdinalIgnoreCase)) is { } next)
@@ -96,17 +90,16 @@ public sealed partial class DomainPostureChecker
         var fix = $"End the policy with -all: {effective.Domain}. IN TXT \"{strict}\"";
         if (broken)
         {
-            return Finding(PostureCheckIds.SpfAll, CheckStatus.Fail, CheckSeverity.High, Title, "Senders not listed get permerror, which receivers treat like having no SPF policy.", SpfExplanation, evidence, fix);
+            return Finding(PostureCheckIds.SpfAll, CheckStatus.Fail, CheckSeverity.High, "Senders not listed get permerror, which receivers treat like having no SPF policy.", SpfExplanation, evidence, fix);
         }
 
         return spf.Result switch
         {
-            SpfResult.Fail => Finding(PostureCheckIds.SpfAll, CheckStatus.Pass, CheckSeverity.Info, Title, "Hosts not listed get fail (-all).", SpfExplanation, evidence, null),
+            SpfResult.Fail => Finding(PostureCheckIds.SpfAll, CheckStatus.Pass, CheckSeverity.Info, "Hosts not listed get fail (-all).", SpfExplanation, evidence, null),
             SpfResult.SoftFail when dmarcEnforcing => Finding(
                 PostureCheckIds.SpfAll,
                 CheckStatus.Warn,
                 CheckSeverity.Low,
-                Title,
                 "Hosts not listed get softfail (~all); tolerable because an enforcing DMARC policy rejects or quarantines unaligned mail.",
                 SpfExplanation + " Softfail alone asks receivers to accept forged mail; the DMARC policy is what stops it here.",
                 evidence,
@@ -115,7 +108,6 @@ public sealed partial class DomainPostureChecker
                 PostureCheckIds.SpfAll,
                 CheckStatus.Warn,
                 CheckSeverity.Medium,
-                Title,
                 "Hosts not listed get softfail (~all) and no enforcing DMARC policy backs it, so forged mail is usually accepted.",
                 SpfExplanation + " Softfail is tolerable only behind a DMARC policy of quarantine or reject.",
                 evidence,
@@ -124,7 +116,6 @@ public sealed partial class DomainPostureChecker
                 PostureCheckIds.SpfAll,
                 CheckStatus.Warn,
                 CheckSeverity.Medium,
-                Title,
                 "Hosts not listed get neutral (?all or no all term): the policy says nothing about forged senders.",
                 SpfExplanation,
                 evidence,
@@ -133,12 +124,11 @@ public sealed partial class DomainPostureChecker
                 PostureCheckIds.SpfAll,
                 CheckStatus.Fail,
                 CheckSeverity.Critical,
-                Title,
                 $"Every host on the Internet passes SPF for {domain} (+all{(spf.MatchedTerm is { } t && !t.EndsWith("all", StringComparison.OrdinalIgnoreCase) ? $", via {t}" : string.Empty)}).",
                 SpfExplanation + " A policy that passes everybody is worse than none: forged mail even carries an SPF pass.",
                 evidence,
                 fix),
-            _ => Finding(PostureCheckIds.SpfAll, CheckStatus.Fail, CheckSeverity.High, Title, $"The policy ends in {spf.Result.ToRfcString()}: {spf.Problem}", SpfExplanation, evidence, fix),
+            _ => Finding(PostureCheckIds.SpfAll, CheckStatus.Fail, CheckSeverity.High, $"The policy ends in {spf.Result.ToRfcString()}: {spf.Problem}", SpfExplanation, evidence, fix),
         };
     }
 

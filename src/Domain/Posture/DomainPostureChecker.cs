@@ -93,7 +93,7 @@ public sealed partial class DomainPostureChecker
                 PostureCheckIds.DkimSelectors,
                 CheckStatus.Unknown,
                 CheckSeverity.Info,
-                "DKIM selectors",
+                CheckCatalog.Title(PostureCheckIds.DkimSelectors, CheckStatus.Unknown),
                 "No DKIM selector is known for this domain, so no key was checked.",
                 DkimExplanation + " Selectors cannot be listed from DNS; they come from the inventory or the agent.",
                 [],
@@ -116,8 +116,9 @@ public sealed partial class DomainPostureChecker
             selectors);
     }
 
-    private static CheckResult Finding(string id, CheckStatus status, CheckSeverity severity, string title, string summary, string explanation, IEnumerable<string> evidence, string? remediation) =>
-        new(id, status, status is CheckStatus.Pass or CheckStatus.Info ? CheckSeverity.Info : severity, title, summary, explanation, evidence.ToList(), status == CheckStatus.Pass ? null : remediation);
+    /// <summary>A result whose title is the catalogue's for its status (<see cref="CheckCatalog"/>).</summary>
+    private static CheckResult Finding(string id, CheckStatus status, CheckSeverity severity, string summary, string explanation, IEnumerable<string> evidence, string? remediation) =>
+        new(id, status, status is CheckStatus.Pass or CheckStatus.Info ? CheckSeverity.Info : severity, CheckCatalog.Title(id, status), summary, explanation, evidence.ToList(), status == CheckStatus.Pass ? null : remediation);
 
     private static string Sentence(IEnumerable<string> parts) => string.Join(". ", parts) + ".";
 }

@@ -3,7 +3,7 @@ using BackscatterConsole.Shared.Settings;
 
 namespace BackscatterConsole.Domain.Settings;
 
-/// <summary>Ids, titles, explanations and weights of the checks the settings rules produce (DOMAIN.md check catalogue).</summary>
+/// <summary>Ids, explanations and weights of the checks the settings rules produce (DOMAIN.md check catalogue); titles come from <see cref="CheckCatalog"/>.</summary>
 public static class MtaCheckCatalog
 {
     /// <summary>Unknown recipients refused at RCPT time (settings view of the probe check).</summary>
@@ -39,40 +39,29 @@ public static class MtaCheckCatalog
     /// <summary>Testing settings such as soft_bounce left on.</summary>
     public const string BounceHygiene = "mta.bounce-hygiene";
 
-    private static readonly Dictionary<string, (string Title, string Explanation, CheckSeverity Severity)> Entries = new(StringComparer.Ordinal)
+    private static readonly Dictionary<string, (string Explanation, CheckSeverity Severity)> Entries = new(StringComparer.Ordinal)
     {
-        [UnknownRecipient] = ("Unknown recipients are rejected during the SMTP session",
-            "Accepting a recipient that does not exist forces a later bounce to the envelope sender, which spammers forge: backscatter.",
+        [UnknownRecipient] = ("Accepting a recipient that does not exist forces a later bounce to the envelope sender, which spammers forge: backscatter.",
             CheckSeverity.High),
-        [CatchAll] = ("No catch-all accepts every address",
-            "A catch-all accepts mail for any address; when it forwards off the box or its mailbox fills, the mail bounces to the forged sender.",
+        [CatchAll] = ("A catch-all accepts mail for any address; when it forwards off the box or its mailbox fills, the mail bounces to the forged sender.",
             CheckSeverity.Medium),
-        [VerifyDeferCode] = ("Address-verification tempfail is not answered with 250",
-            "When recipient verification cannot finish, a 250 reply accepts mail that may be undeliverable and bounce later; 450 makes the sender retry.",
+        [VerifyDeferCode] = ("When recipient verification cannot finish, a 250 reply accepts mail that may be undeliverable and bounce later; 450 makes the sender retry.",
             CheckSeverity.High),
-        [DisabledMailbox] = ("Disabled mailboxes refuse mail at SMTP time",
-            "A disabled mailbox whose address is still accepted makes the server accept and then bounce every message sent to it.",
+        [DisabledMailbox] = ("A disabled mailbox whose address is still accepted makes the server accept and then bounce every message sent to it.",
             CheckSeverity.High),
-        [QuotaNotification] = ("Over-quota mail does not notify the sender",
-            "Quota checks after acceptance send a notice to the envelope sender, who may be forged; notify the mailbox owner instead.",
+        [QuotaNotification] = ("Quota checks after acceptance send a notice to the envelope sender, who may be forged; notify the mailbox owner instead.",
             CheckSeverity.Medium),
-        [SenderLoginMismatch] = ("Authenticated users can only send as their own addresses",
-            "Without a sender-login check a compromised account can send as anyone on the server, and the replies and bounces go to the impersonated address.",
+        [SenderLoginMismatch] = ("Without a sender-login check a compromised account can send as anyone on the server, and the replies and bounces go to the impersonated address.",
             CheckSeverity.Medium),
-        [UnlistedSender] = ("Unauthenticated mail cannot claim a non-existent local sender",
-            "Mail from outside that claims a local address which does not exist is forged; refusing it stops bounces and replies to nowhere.",
+        [UnlistedSender] = ("Mail from outside that claims a local address which does not exist is forged; refusing it stops bounces and replies to nowhere.",
             CheckSeverity.Low),
-        [SenderDomain] = ("Bogus sender domains are refused",
-            "A sender domain that does not resolve cannot receive the bounce; accepting such mail guarantees a double bounce or backscatter.",
+        [SenderDomain] = ("A sender domain that does not resolve cannot receive the bounce; accepting such mail guarantees a double bounce or backscatter.",
             CheckSeverity.Low),
-        [Policyd] = ("A rate-limit policy service is active",
-            "A policy service (rate limits, quotas per sender) limits the damage when an account is compromised and used to send spam.",
+        [Policyd] = ("A policy service (rate limits, quotas per sender) limits the damage when an account is compromised and used to send spam.",
             CheckSeverity.Low),
-        [FilterBounce] = ("The spam and virus filter does not bounce to the sender",
-            "Spam and viruses carry forged senders; a filter that bounces them (D_BOUNCE) sends backscatter to innocent people.",
+        [FilterBounce] = ("Spam and viruses carry forged senders; a filter that bounces them (D_BOUNCE) sends backscatter to innocent people.",
             CheckSeverity.High),
-        [BounceHygiene] = ("No testing settings left on (soft_bounce)",
-            "soft_bounce turns permanent rejections into temporary ones: mail that should fail stays queued and bounces later, and rejections the server sends become 4xx.",
+        [BounceHygiene] = ("soft_bounce turns permanent rejections into temporary ones: mail that should fail stays queued and bounces later, and rejections the server sends become 4xx.",
             CheckSeverity.Medium),
     };
 
@@ -85,14 +74,14 @@ public static class MtaCheckCatalog
         IReadOnlyList<RemediationCommand>? commands = null,
         IReadOnlyList<string>? manualSteps = null)
     {
-        var (title, explanation, severity) = Entries[id];
+        var (explanation, severity) = Entries[id];
         commands ??= [];
         manualSteps ??= [];
         var needsFix = status is CheckStatus.Fail or CheckStatus.Warn or CheckStatus.Unknown;
         var remediationLines = commands.Select(c => c.Display).Concat(manualSteps).ToArray();
         var remediation = needsFix && remediationLines.Length > 0 ? string.Join("\n", remediationLines) : null;
         return new MtaRuleResult(
-            new CheckResult(id, status, severity, title, summary, explanation, evidence, remediation),
+            new CheckResult(id, status, severity, CheckCatalog.Title(id, status), summary, explanation, evidence, remediation),
             needsFix ? commands : [],
             needsFix ? manualSteps : []);
     }

@@ -68,7 +68,6 @@ public static class SmtpProbeVerdicts
 
     private static CheckResult UnknownRecipient(SmtpProbeResult result, string[] transcript)
     {
-        const string title = "Unknown recipients are rejected during the SMTP session";
         const string explanation = "A server that answers 250 to a recipient it cannot deliver must later send a bounce to the envelope sender, "
             + "which spammers forge: that bounce is backscatter. Refusing with 5xx at RCPT time lets the sending server handle the failure.";
         const string remediation = "Postfix: postconf -e smtpd_reject_unlisted_recipient=yes, keep local_recipient_maps / virtual_mailbox_maps non-empty "
@@ -85,7 +84,7 @@ public static class SmtpProbeVerdicts
 
         if (verdicts.Count == 0)
         {
-            return Result(UnknownRecipientId, CheckStatus.Unknown, CheckSeverity.High, title, "No hosted domain was probed.", explanation, transcript, null);
+            return Result(UnknownRecipientId, CheckStatus.Unknown, CheckSeverity.High, "No hosted domain was probed.", explanation, transcript, null);
         }
 
         var status = Worst(verdicts.Select(v => v.Status));
@@ -102,7 +101,7 @@ public static class SmtpProbeVerdicts
             CheckStatus.Warn => "The result is inconclusive: " + verdicts.First(v => v.Status == CheckStatus.Warn).Line,
             _ => "The probe could not reach a verdict: " + (result.Failure?.Message ?? verdicts.First(v => v.Status != CheckStatus.Pass).Line),
         };
-        return Result(UnknownRecipientId, status, CheckSeverity.High, title, summary, explanation, [.. evidence, .. transcript], status is CheckStatus.Fail or CheckStatus.Warn ? remediation : null);
+        return Result(UnknownRecipientId, status, CheckSeverity.High, summary, explanation, [.. evidence, .. transcript], status is CheckStatus.Fail or CheckStatus.Warn ? remediation : null);
     }
 
     private static (string Domain, CheckStatus Status, string Line) DomainVerdict(
@@ -129,13 +128,12 @@ public static class SmtpProbeVerdicts
 
     private static CheckResult CatchAll(SmtpProbeResult result, string[] transcript)
     {
-        const string title = "No catch-all accepts every address";
         const string explanation = "A catch-all accepts mail for any address. When it forwards off the box, or the target mailbox fills up, "
             + "the accepted mail is bounced to the forged sender. It also hides the unknown-recipient check from the sender.";
         const string remediation = "MailEnable: disable the domain catch-all. Postfix: remove luser_relay and wildcard (@domain) entries from the virtual and canonical maps, then postfix reload.";
         if (!result.CatchAllTestConfigured)
         {
-            return Result(CatchAllId, CheckStatus.Unknown, CheckSeverity.Medium, title, "The catch-all test was turned off.", explanation, [], null);
+            return Result(CatchAllId, CheckStatus.Unknown, CheckSeverity.Medium, "The catch-all test was turned off.", explanation, [], null);
         }
 
         var verdicts = new List<(CheckStatus Status, string Line)>();
@@ -161,7 +159,7 @@ public static class SmtpProbeVerdicts
 
         if (verdicts.Count == 0)
         {
-            return Result(CatchAllId, CheckStatus.Unknown, CheckSeverity.Medium, title, "No hosted domain was probed.", explanation, [], null);
+            return Result(CatchAllId, CheckStatus.Unknown, CheckSeverity.Medium, "No hosted domain was probed.", explanation, [], null);
         }
 
         var status = Worst(verdicts.Select(v => v.Status));
@@ -171,58 +169,56 @@ public static class SmtpProbeVerdicts
             CheckStatus.Warn => verdicts.First(v => v.Status == CheckStatus.Warn).Line,
             _ => "The probe could not reach a verdict: " + BlockedReason(result),
         };
-        return Result(CatchAllId, status, CheckSeverity.Medium, title, summary, explanation, [.. verdicts.Select(v => v.Line), .. transcript], status == CheckStatus.Warn ? remediation : null);
+        return Result(CatchAllId, status, CheckSeverity.Medium, summary, explanation, [.. verdicts.Select(v => v.Line), .. transcript], status == CheckStatus.Warn ? remediation : null);
     }
 
     private static CheckResult OpenRelay(SmtpProbeResult result, string[] transcript)
     {
-        const string title = "The server does not relay for foreign domains";
         const string explanation = "An open relay forwards anyone's mail to any domain; it is abused for spam within hours and its failed deliveries bounce to forged senders.";
         const string remediation = "Postfix: postconf -e \"smtpd_relay_restrictions=permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination\", then postfix reload. MailEnable: allow relay only for authenticated senders and trusted IP ranges.";
         if (!result.RelayTestConfigured)
         {
-            return Result(OpenRelayId, CheckStatus.Unknown, CheckSeverity.Critical, title, "The open-relay test was turned off.", explanation, [], null);
+            return Result(OpenRelayId, CheckStatus.Unknown, CheckSeverity.Critical, "The open-relay test was turned off.", explanation, [], null);
         }
 
         var probe = result.Recipients.FirstOrDefault(r => r.Kind == SmtpRecipientKind.Relay);
         if (probe is null || Classify(probe.Reply) == SmtpRecipientOutcome.NoReply)
         {
             var status = BlockedStatus(result);
-            return Result(OpenRelayId, status, CheckSeverity.Critical, title, "No verdict: " + BlockedReason(result), explanation, transcript, null);
+            return Result(OpenRelayId, status, CheckSeverity.Critical, "No verdict: " + BlockedReason(result), explanation, transcript, null);
         }
 
         var line = $"RCPT TO:<{probe.Address}> (foreign domain, unauthenticated) -> {probe.Reply}";
         return Classify(probe.Reply) switch
         {
-            SmtpRecipientOutcome.Accepted => Result(OpenRelayId, CheckStatus.Fail, CheckSeverity.Critical, title, "The server accepted a recipient at a foreign domain from an unauthenticated client: it is an open relay.", explanation, [line, .. transcript], remediation),
-            SmtpRecipientOutcome.TempFailed => Result(OpenRelayId, CheckStatus.Warn, CheckSeverity.Critical, title, "Relay was refused only temporarily (4xx); a permanent 5xx refusal is clearer. " + RetryHint, explanation, [line, .. transcript], remediation),
-            _ => Result(OpenRelayId, CheckStatus.Pass, CheckSeverity.Critical, title, "Relay to a foreign domain was refused: " + probe.Reply, explanation, [line, .. transcript], null),
+            SmtpRecipientOutcome.Accepted => Result(OpenRelayId, CheckStatus.Fail, CheckSeverity.Critical, "The server accepted a recipient at a foreign domain from an unauthenticated client: it is an open relay.", explanation, [line, .. transcript], remediation),
+            SmtpRecipientOutcome.TempFailed => Result(OpenRelayId, CheckStatus.Warn, CheckSeverity.Critical, "Relay was refused only temporarily (4xx); a permanent 5xx refusal is clearer. " + RetryHint, explanation, [line, .. transcript], remediation),
+            _ => Result(OpenRelayId, CheckStatus.Pass, CheckSeverity.Critical, "Relay to a foreign domain was refused: " + probe.Reply, explanation, [line, .. transcript], null),
         };
     }
 
     private static CheckResult StartTls(SmtpProbeResult result, string[] transcript)
     {
-        const string title = "STARTTLS is offered";
         const string explanation = "Without STARTTLS mail and envelope addresses cross the network in clear text; not a backscatter cause, but part of the server's posture.";
         const string remediation = "Postfix: postconf -e smtpd_tls_security_level=may with smtpd_tls_chain_files set to a valid key and certificate chain, then postfix reload.";
         if (result.HelloReply is null && result.TlsFailure is null)
         {
-            return Result(StartTlsId, CheckStatus.Error, CheckSeverity.Low, title, "No EHLO reply: " + BlockedReason(result), explanation, transcript, null);
+            return Result(StartTlsId, CheckStatus.Error, CheckSeverity.Low, "No EHLO reply: " + BlockedReason(result), explanation, transcript, null);
         }
 
         if (result.TlsFailure is not null)
         {
-            return Result(StartTlsId, CheckStatus.Warn, CheckSeverity.Low, title, "STARTTLS is offered but the TLS handshake failed: " + result.TlsFailure, explanation, transcript, remediation);
+            return Result(StartTlsId, CheckStatus.Warn, CheckSeverity.Low, "STARTTLS is offered but the TLS handshake failed: " + result.TlsFailure, explanation, transcript, remediation);
         }
 
         if (!result.StartTlsOffered)
         {
-            return Result(StartTlsId, CheckStatus.Warn, CheckSeverity.Low, title, "The EHLO reply does not offer STARTTLS.", explanation, transcript, remediation);
+            return Result(StartTlsId, CheckStatus.Warn, CheckSeverity.Low, "The EHLO reply does not offer STARTTLS.", explanation, transcript, remediation);
         }
 
         if (result.Tls is not { } tls)
         {
-            return Result(StartTlsId, CheckStatus.Info, CheckSeverity.Low, title, "STARTTLS is offered (the handshake was not attempted).", explanation, transcript, null);
+            return Result(StartTlsId, CheckStatus.Info, CheckSeverity.Low, "STARTTLS is offered (the handshake was not attempted).", explanation, transcript, null);
         }
 
         var certificate = string.Create(CultureInfo.InvariantCulture, $"{tls.Protocol} {tls.CipherSuite}; subject {tls.Subject}; issuer {tls.Issuer}; valid {tls.NotBefore:u} to {tls.NotAfter:u}");
@@ -233,8 +229,8 @@ public static class SmtpProbeVerdicts
         }
 
         return problems.Count == 0
-            ? Result(StartTlsId, CheckStatus.Pass, CheckSeverity.Low, title, "STARTTLS works and the certificate validates.", explanation, [certificate, .. transcript], null)
-            : Result(StartTlsId, CheckStatus.Warn, CheckSeverity.Low, title, "STARTTLS works but the certificate has problems: " + string.Join("; ", problems) + ".", explanation, [certificate, .. problems, .. transcript], remediation);
+            ? Result(StartTlsId, CheckStatus.Pass, CheckSeverity.Low, "STARTTLS works and the certificate validates.", explanation, [certificate, .. transcript], null)
+            : Result(StartTlsId, CheckStatus.Warn, CheckSeverity.Low, "STARTTLS works but the certificate has problems: " + string.Join("; ", problems) + ".", explanation, [certificate, .. problems, .. transcript], remediation);
     }
 
     /// <summary>Check id: disabled mailboxes refuse mail at SMTP time (the probe's view of <c>mta.disabled-mailbox</c>).</summary>
@@ -251,7 +247,6 @@ public static class SmtpProbeVerdicts
     {
         ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(mailboxOf);
-        const string title = "Disabled mailboxes refuse mail at SMTP time";
         const string explanation = "A disabled mailbox whose address the server still accepts makes it accept and then bounce every message sent there; "
             + "the bounce goes to the envelope sender, which spammers forge.";
         const string remediation = "Make the server refuse the addresses of disabled mailboxes at RCPT time: Carbonio/Zimbra: set zimbraMailStatus disabled on the account "
@@ -263,7 +258,7 @@ public static class SmtpProbeVerdicts
         var tried = result.Recipients.Where(r => r.Kind == SmtpRecipientKind.Named).ToArray();
         if (tried.Length == 0 || tried.All(r => Classify(r.Reply) == SmtpRecipientOutcome.NoReply))
         {
-            return Result(DisabledMailboxId, BlockedStatus(result), CheckSeverity.High, title, "No verdict: " + BlockedReason(result), explanation, transcript, null);
+            return Result(DisabledMailboxId, BlockedStatus(result), CheckSeverity.High, "No verdict: " + BlockedReason(result), explanation, transcript, null);
         }
 
         var verdicts = tried.Select(r =>
@@ -295,7 +290,7 @@ public static class SmtpProbeVerdicts
             CheckStatus.Warn => "The result is inconclusive: " + verdicts.First(v => v.Status == CheckStatus.Warn).Line,
             _ => "The probe could not reach a verdict: " + verdicts.First(v => v.Status != CheckStatus.Pass).Line,
         };
-        return Result(DisabledMailboxId, status, CheckSeverity.High, title, summary, explanation, [.. evidence, .. transcript], status is CheckStatus.Fail or CheckStatus.Warn ? remediation : null);
+        return Result(DisabledMailboxId, status, CheckSeverity.High, summary, explanation, [.. evidence, .. transcript], status is CheckStatus.Fail or CheckStatus.Warn ? remediation : null);
     }
 
     private static CheckStatus BlockedStatus(SmtpProbeResult result) =>
@@ -332,6 +327,7 @@ public static class SmtpProbeVerdicts
         _ => 0,
     };
 
-    private static CheckResult Result(string id, CheckStatus status, CheckSeverity severity, string title, string summary, string explanation, IReadOnlyList<string> evidence, string? remediation) =>
-        new(id, status, severity, title, summary, explanation, evidence, remediation);
+    /// <summary>A result whose title is the catalogue's for its status (<see cref="CheckCatalog"/>).</summary>
+    private static CheckResult Result(string id, CheckStatus status, CheckSeverity severity, string summary, string explanation, IReadOnlyList<string> evidence, string? remediation) =>
+        new(id, status, severity, CheckCatalog.Title(id, status), summary, explanation, evidence, remediation);
 }

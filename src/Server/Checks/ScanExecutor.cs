@@ -299,9 +299,9 @@ internal sealed class ScanExecutor(
         new(c.Id, source, subject, c.Status, c.Severity, c.Title, c.Summary, c.Explanation, c.Evidence, c.Remediation, commands, clock.GetUtcNow().UtcDateTime);
 
     private ScanResultDto ProbeError(string id, string subject, string reason) =>
-        new(id, CheckSources.Probe, subject, CheckStatus.Error, CheckSeverity.High, "SMTP probe", reason, "The SMTP probe shows how the server answers unknown recipients and foreign domains.", [], null, [], clock.GetUtcNow().UtcDateTime);
+        new(id, CheckSources.Probe, subject, CheckStatus.Error, CheckSeverity.High, CheckCatalog.Title(id, CheckStatus.Error), reason, "The SMTP probe shows how the server answers unknown recipients and foreign domains.", [], null, [], clock.GetUtcNow().UtcDateTime);
 
     private ScanResultDto StepError(Step step, string message) =>
-        new(step.ErrorId, step.Source, step.Subject, CheckStatus.Error, CheckSeverity.Medium, $"The step '{step.Name}' could not run", message,
+        new(step.ErrorId, step.Source, step.Subject, CheckStatus.Error, CheckSeverity.Medium, CheckCatalog.Title(step.ErrorId, CheckStatus.Error), $"The step '{step.Name}' could not run: {message}",
             "A check that could not run is reported as an error, never as a pass.", [message], null, [], clock.GetUtcNow().UtcDateTime);
 }

@@ -16,13 +16,17 @@ internal static class ScanMapping
 
     public static CheckSeverity ParseSeverity(string text) => Enum.TryParse<CheckSeverity>(text, ignoreCase: true, out var severity) ? severity : CheckSeverity.Info;
 
+    /// <summary>
+    /// A stored result as the API shows it. The title is the catalogue's current one for the id and status, not the one
+    /// stored with it: the catalogue is the authority, so old scans read like new ones after a title is reworded.
+    /// </summary>
     public static ScanResultDto ToDto(ScanCheckResult r) => new(
         r.CheckId,
         r.Source,
         r.Subject,
         ParseStatus(r.Status),
         ParseSeverity(r.Severity),
-        r.Title,
+        CheckCatalog.TitleOr(r.CheckId, ParseStatus(r.Status), r.Title),
         r.Summary,
         r.Explanation,
         r.Evidence,

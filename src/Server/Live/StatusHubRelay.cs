@@ -14,7 +14,8 @@ namespace BackscatterConsole.Server.Live;
 /// </summary>
 internal sealed class StatusHubRelay(ILiveEvents live, IHubContext<StatusHub> hub, ILogger<StatusHubRelay> logger) : IHostedService
 {
-    private readonly List<IDisposable> _subscriptions = [];
+    private readonly Lock _gate = new();
+    private List<IDisposable> _subscriptions = [];
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -29,16 +30,24 @@ internal sealed class StatusHubRelay(ILiveEvents live, IHubContext<StatusHub> hu
         return Task.CompletedTask;
     }
 
+    // A host disposed while still starting (test factories do it) can stop the relay while StartAsync adds to the list.
     public Task StopAsync(CancellationToken cancellationToken)
     {
-        _subscriptions.ForEach(s => s.Dispose());
-        _subscriptions.Clear();
+        List<IDisposable> subscriptions;
+        lock (_gate)
+        {
+            subscriptions = _subscriptions;
+            _subscriptions = [];
+        }
+
+        subscriptions.ForEach(s => s.Dispose());
         return Task.CompletedTask;
     }
 
     private void Relay<TEvent>(string method, Func<TEvent, string[]> groups)
-        where TEvent : class =>
-        _subscriptions.Add(live.Subscribe<TEvent>(async e =>
+        where TEvent : class
+    {
+        var subscription = live.Subscribe<TEvent>(async e =>
         {
             try
             {
@@ -49,5 +58,10 @@ internal sealed class StatusHubRelay(ILiveEvents live, IHubContext<StatusHub> hu
                 // Live status is a convenience: the state is in the database and the API whatever happens to a broadcast.
                 logger.LogWarning(ex, "Could not relay {Method} to the status hub", method);
             }
-        }));
+        });
+        lock (_gate)
+        {
+            _subscriptions.Add(subscription);
+        }
+    }
 }

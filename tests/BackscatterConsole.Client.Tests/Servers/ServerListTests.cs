@@ -121,5 +121,20 @@ public sealed class ServerListTests(ConsoleHost host) : PortalTest(host)
         }
     }
 
+    [Fact]
+    public async Task ServerList_ScanAll_QueuesAFleetScanOfEveryServerAndSaysHowMany()
+    {
+        var server = await Host.AddSettingsOnlyServerAsync(Unique("fleet"));
+        await SignInAsync(Roles.Operator);
+        var cut = RenderPage<ServerList>();
+        cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-testid=scan-all]")));
+
+        await cut.Find("[data-testid=scan-all]").ClickAsync(new());
+
+        Providers.WaitForAssertion(() => Assert.Contains("Queued", Providers.Markup));
+        var history = await Host.WithAsync<IScanService, Shared.Common.OperationResult<Shared.Common.PagedResult<ScanSummaryDto>>>(s => s.ListAsync(server.Id, 1, 10, CancellationToken.None));
+        Assert.Contains(history.Value!.Items, s => s.Trigger == ScanTriggers.Fleet);
+    }
+
     private static string Unique(string prefix) => prefix + Guid.NewGuid().ToString("N")[..6];
 }

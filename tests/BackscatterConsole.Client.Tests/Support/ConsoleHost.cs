@@ -13,7 +13,7 @@ namespace BackscatterConsole.Client.Tests.Support;
 /// The real console (its services, a temporary SQLite database, migrations) that the components under test call, as
 /// they do in production: no fakes of the application services. One per test class.
 /// </summary>
-public sealed class ConsoleHost : WebApplicationFactory<Program>
+public class ConsoleHost : WebApplicationFactory<Program>
 {
     private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "bsc-client-tests-" + Guid.NewGuid().ToString("N"));
 
@@ -68,7 +68,14 @@ public sealed class ConsoleHost : WebApplicationFactory<Program>
         builder.UseSetting("Scans:ScheduleEnabled", "false");
         builder.UseSetting("Probe:SinkAddress", "probe@sink.backscatter.test");
         builder.UseSetting("Probe:HeloName", "probe.backscatter.test");
+        foreach (var (key, value) in Settings)
+        {
+            builder.UseSetting(key, value);
+        }
     }
+
+    /// <summary>More configuration for a host that needs it, for example a DNS server for the posture pages.</summary>
+    protected virtual IEnumerable<KeyValuePair<string, string>> Settings => [];
 
     public override async ValueTask DisposeAsync()
     {

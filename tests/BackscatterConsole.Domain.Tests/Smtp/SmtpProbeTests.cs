@@ -29,6 +29,8 @@ public sealed class SmtpProbeTests
         Assert.Equal(CheckStatus.Pass, Status(checks, SmtpProbeVerdicts.UnknownRecipientId));
         Assert.Equal(CheckStatus.Pass, Status(checks, SmtpProbeVerdicts.CatchAllId));
         Assert.Equal(CheckStatus.Pass, Status(checks, SmtpProbeVerdicts.OpenRelayId));
+        Assert.Equal("Unknown recipients are rejected at RCPT", checks.Single(c => c.Id == SmtpProbeVerdicts.UnknownRecipientId).Title);
+        Assert.Equal("Relaying to foreign domains is refused", checks.Single(c => c.Id == SmtpProbeVerdicts.OpenRelayId).Title);
         Assert.Equal(["EHLO", "MAIL", "RCPT", "RCPT", "RCPT", "RCPT", "RSET", "QUIT"], server.Received.Select(l => l.Split(' ')[0]).ToArray());
         AssertNoData(result, server);
     }
@@ -44,6 +46,8 @@ public sealed class SmtpProbeTests
         Assert.Equal(CheckStatus.Fail, Status(checks, SmtpProbeVerdicts.UnknownRecipientId));
         Assert.Equal(CheckStatus.Warn, Status(checks, SmtpProbeVerdicts.CatchAllId));
         Assert.Equal(CheckStatus.Fail, Status(checks, SmtpProbeVerdicts.OpenRelayId));
+        Assert.Equal("Unknown recipients are accepted, then bounced", checks.Single(c => c.Id == SmtpProbeVerdicts.UnknownRecipientId).Title);
+        Assert.Equal("The server is an open relay", checks.Single(c => c.Id == SmtpProbeVerdicts.OpenRelayId).Title);
         var randoms = result.Recipients.Where(r => r.Kind is SmtpRecipientKind.RandomUnknown or SmtpRecipientKind.SecondRandomUnknown).Select(r => r.Address).ToArray();
         Assert.Equal(randoms.Length, randoms.Distinct().Count());
         AssertNoData(result, server);
@@ -75,6 +79,7 @@ public sealed class SmtpProbeTests
         Assert.Equal(SmtpProbeFailureKind.MalformedReply, result.Failure?.Kind);
         Assert.Equal(SmtpProbeStage.Greeting, result.Failure?.Stage);
         Assert.All(SmtpProbeVerdicts.Evaluate(result), c => Assert.Equal(CheckStatus.Error, c.Status));
+        Assert.Equal("Could not test whether unknown recipients are rejected", SmtpProbeVerdicts.Evaluate(result).Single(c => c.Id == SmtpProbeVerdicts.UnknownRecipientId).Title);
         Assert.Contains(result.Transcript, t => t.Text.StartsWith("SSH-2.0", StringComparison.Ordinal));
     }
 
@@ -115,6 +120,7 @@ public sealed class SmtpProbeTests
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"took {watch.Elapsed}");
         Assert.True(result.Transcript.Count < 200);
         Assert.All(SmtpProbeVerdicts.Evaluate(result), c => Assert.Equal(CheckStatus.Error, c.Status));
+        Assert.Equal("Could not test whether unknown recipients are rejected", SmtpProbeVerdicts.Evaluate(result).Single(c => c.Id == SmtpProbeVerdicts.UnknownRecipientId).Title);
     }
 
     [Fact]
@@ -250,6 +256,7 @@ public sealed class SmtpProbeTests
 
         Assert.Equal(SmtpProbeFailureKind.ConnectionRefused, result.Failure?.Kind);
         Assert.All(SmtpProbeVerdicts.Evaluate(result), c => Assert.Equal(CheckStatus.Error, c.Status));
+        Assert.Equal("Could not test whether unknown recipients are rejected", SmtpProbeVerdicts.Evaluate(result).Single(c => c.Id == SmtpProbeVerdicts.UnknownRecipientId).Title);
     }
 
     [Fact]
@@ -264,6 +271,7 @@ public sealed class SmtpProbeTests
         Assert.NotNull(result.Failure);
         Assert.Equal(SmtpProbeStage.Connect, result.Failure.Stage);
         Assert.All(SmtpProbeVerdicts.Evaluate(result), c => Assert.Equal(CheckStatus.Error, c.Status));
+        Assert.Equal("Could not test whether unknown recipients are rejected", SmtpProbeVerdicts.Evaluate(result).Single(c => c.Id == SmtpProbeVerdicts.UnknownRecipientId).Title);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"took {watch.Elapsed}");
     }
 

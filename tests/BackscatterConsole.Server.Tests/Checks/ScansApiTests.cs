@@ -5,6 +5,7 @@ using BackscatterConsole.Domain.Tests.Smtp;
 using BackscatterConsole.Server.Tests.Infrastructure;
 using BackscatterConsole.Shared.Checks;
 using BackscatterConsole.Shared.Common;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace BackscatterConsole.Server.Tests.Checks;
 
@@ -32,11 +33,14 @@ public class ScansApiTests(AppFactory factory) : IClassFixture<AppFactory>
         Assert.Equal(CheckStatus.Pass, probe.Status);
         Assert.Contains(probe.Evidence, e => e.Contains("550 5.1.1", StringComparison.Ordinal));
         Assert.Equal(CheckStatus.Pass, Assert.Single(scan.Results, r => r.Id == "smtp.open-relay").Status);
+        Assert.Equal("Unknown recipients are rejected at RCPT", probe.Title);
+        Assert.Equal("Relaying to foreign domains is refused", Assert.Single(scan.Results, r => r.Id == "smtp.open-relay").Title);
 
         // The weak sample empties local_recipient_maps: the settings rule fails the same check id, and both lines stay.
         var fromSettings = Assert.Single(scan.Results, r => r.Id == "smtp.unknown-recipient" && r.Source == CheckSources.Settings);
         Assert.Equal(CheckStatus.Fail, fromSettings.Status);
         Assert.Contains(fromSettings.Commands, c => c.StartsWith("postconf", StringComparison.Ordinal));
+        Assert.Equal("Unknown recipients are accepted, then bounced", fromSettings.Title);
         Assert.DoesNotContain(mta.Received, l => l.StartsWith("DATA", StringComparison.OrdinalIgnoreCase));
 
         var checklist = (await _api.GetFromJsonAsync<ChecklistDto>($"/api/v1/servers/{server.Id}/checklist"))!;
@@ -264,5 +268,36 @@ public class ScansApiTests(AppFactory factory) : IClassFixture<AppFactory>
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal((int)expected, problem.GetProperty("status").GetInt32());
+    }
+
+    [Fact]
+    public async Task GetScan_ResultStoredWithAnOldTitle_ReadsWithTheCataloguesTitleForItsStatus()
+    {
+        var server = await ScanApi.CreateServerAsync(_api);
+        var finished = await ScanApi.WaitUntilFinishedAsync(_api, await ScanApi.StartAsync(_api, server.Id));
+        await using (var scope = factory.Services.CreateAsyncScope())
+        {
+            // Titles once stated the goal; a stored result keeps the text it was saved with.
+            var db = scope.ServiceProvider.GetRequiredService<BackscatterConsole.Server.Data.AppDbContext>();
+            db.ScanResults.Add(new BackscatterConsole.Server.Data.ScanCheckResult
+            {
+                ScanId = finished.Id,
+                Position = 999,
+                CheckId = "smtp.open-relay",
+                Source = CheckSources.Probe,
+                Subject = "127.0.0.1:25",
+                Status = "pass",
+                Severity = "critical",
+                Title = "The server does not relay for foreign domains",
+                Summary = "Relay to a foreign domain was refused.",
+                Explanation = "why",
+                CheckedAt = DateTime.UtcNow,
+            });
+            await db.SaveChangesAsync();
+        }
+
+        var scan = (await _api.GetFromJsonAsync<ScanDto>($"/api/v1/scans/{finished.Id}"))!;
+
+        Assert.Equal("Relaying to foreign domains is refused", Assert.Single(scan.Results, r => r.Id == "smtp.open-relay").Title);
     }
 }

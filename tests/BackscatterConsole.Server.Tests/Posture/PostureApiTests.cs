@@ -1,12 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using BackscatterConsole.Server.Tests.Infrastructure;
 using BackscatterConsole.Shared.Servers;
 
 namespace BackscatterConsole.Server.Tests.Posture;
 
-/// <summary>The DNS posture API and pages against a real knotd serving the test zones.</summary>
+/// <summary>The DNS posture API against a real knotd serving the test zones (the pages have bUnit tests).</summary>
 public sealed class PostureApiTests(PostureFixture fixture) : IClassFixture<PostureFixture>
 {
     private readonly HttpClient _api = fixture.App.CreateApiClient();
@@ -121,44 +120,5 @@ public sealed class PostureApiTests(PostureFixture fixture) : IClassFixture<Post
         Assert.Contains(good, c => c.GetProperty("id").GetString() == "dkim.revoked" && c.GetProperty("status").GetString() == "fail");
         Assert.Contains(json[1].GetProperty("checks").EnumerateArray(), c => c.GetProperty("id").GetString() == "spf.record" && c.GetProperty("status").GetString() == "fail");
         Assert.Equal(HttpStatusCode.NotFound, (await _api.GetAsync($"/api/v1/servers/{Guid.NewGuid()}/posture")).StatusCode);
-    }
-
-    [Fact]
-    public async Task PosturePage_ShowsChecklistAndSpfTree()
-    {
-        using var session = await PortalSession.SignInAsync(fixture.App, "admin", AppFactory.AdminPassword);
-
-        var page = await session.GetPageAsync("/posture?domain=good.test&selectors=sel");
-
-        var report = page.QuerySelector("[data-testid=posture-report]")!;
-        Assert.Equal("good.test", report.GetAttribute("data-domain"));
-        Assert.NotEmpty(page.QuerySelectorAll(".check-row[data-check-id^='spf.']"));
-        Assert.NotEmpty(page.QuerySelectorAll(".check-row[data-check-id^='dmarc.']"));
-        Assert.NotNull(page.QuerySelector(".spf-tree [data-testid=lookup-gauge] svg"));
-        Assert.NotNull(page.QuerySelector(".spf-node .spf-tree-list .spf-node"));
-    }
-
-    [Fact]
-    public async Task PosturePage_InvalidDomain_ShowsInlineErrorAndKeepsInput()
-    {
-        using var session = await PortalSession.SignInAsync(fixture.App, "admin", AppFactory.AdminPassword);
-
-        var response = await session.GetAsync("/posture?domain=bad%20domain");
-
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        var page = await PortalSession.ParseAsync(response);
-        Assert.Equal("bad domain", page.QuerySelector("#domain")!.GetAttribute("value"));
-        Assert.Contains("not a valid domain", page.QuerySelector(".invalid-feedback")!.TextContent, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task SpfTesterPage_ShowsResultAndTrace()
-    {
-        using var session = await PortalSession.SignInAsync(fixture.App, "admin", AppFactory.AdminPassword);
-
-        var page = await session.GetPageAsync("/posture/spf?domain=good.test&ip=192.0.2.10");
-
-        Assert.Equal("pass", page.QuerySelector("[data-testid=spf-result]")!.GetAttribute("data-result"));
-        Assert.NotEmpty(page.QuerySelectorAll("[data-testid=spf-trace] li"));
     }
 }
