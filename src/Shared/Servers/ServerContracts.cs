@@ -105,6 +105,8 @@ public sealed class ServerInput
 /// <param name="MinRisk">Only servers whose latest completed scan scored at least this (0–100); never-scanned servers drop out.</param>
 /// <param name="MaxRisk">Only servers whose latest completed scan scored at most this (0–100).</param>
 /// <param name="Status">Only servers whose worst finding has this status (<see cref="ServerStatusFilter"/>).</param>
+/// <param name="Check">Only servers whose latest completed scan fails or warns on this check id (for example <c>dnsbl.listing</c>: listed on a blocklist).</param>
+/// <param name="Emitting">True: only servers emitting backscatter within the emission window (<c>Emission:Window</c>); false: only those that are not.</param>
 public sealed record ServerQuery(
     string? Q = null,
     string? Platform = null,
@@ -114,7 +116,9 @@ public sealed record ServerQuery(
     int PageSize = 25,
     int? MinRisk = null,
     int? MaxRisk = null,
-    string? Status = null)
+    string? Status = null,
+    string? Check = null,
+    bool? Emitting = null)
 {
     public const int MaxPageSize = 200;
 
