@@ -36,6 +36,9 @@ public sealed class PortalFixture : IAsyncLifetime
 
     public Uri BaseAddress { get; private set; } = default!;
 
+    /// <summary>The console's services, for seeding history that cannot be produced through the API in a test's time.</summary>
+    public IServiceProvider Services => _factory!.Services;
+
     /// <summary>Where screenshots go, so a failed run can be looked at.</summary>
     public string ArtifactsDirectory { get; } = Path.Combine(AppContext.BaseDirectory, "screenshots");
 

@@ -18,7 +18,8 @@ internal static class FleetApi
         group.MapGet("/summary", GetSummaryAsync).WithName("GetFleetSummary")
             .WithSummary("The fleet at a glance: servers per risk band, servers emitting backscatter now, servers on blocklists, and the checks failing on the most servers.")
             .WithDescription("Every figure is counted by the database from each server's latest completed scan and its agent's emission reports. Each group carries 'inventory', the portal's inventory view of exactly those servers (the same filters as GET /api/v1/servers).")
-            .Produces<FleetSummaryDto>();
+            .Produces<FleetSummaryDto>()
+            .WithStandardProblems();
         group.MapGet("/trends", GetTrendsAsync).WithName("GetFleetTrends")
             .WithSummary("The fleet's risk (mean and highest score of the scans completed each day) and bounce emission (notifications, those to foreign recipients, servers emitting) per UTC day over the last 'days' days.")
             .WithDescription("days: 1 to 90 (default 30); the dashboard offers 7, 30 and 90. Today is the last, partial day.")

@@ -78,10 +78,13 @@ public sealed class AuthorizationMatrixTests(AppFactory factory) : IClassFixture
         ["POST /api/v1/change-requests/{id:guid}/apply"] = Writers,
         ["POST /api/v1/change-requests/{id:guid}/comments"] = Readers,
         ["GET /api/v1/servers/{id:guid}/bounce-emission"] = Readers,
+        ["GET /api/v1/fleet/summary"] = Readers,
+        ["GET /api/v1/fleet/trends"] = Readers,
     };
 
     private static readonly Dictionary<string, string[]> PageMatrix = new()
     {
+        ["/"] = Readers,
         ["/servers"] = Readers,
         ["/servers/new"] = Writers,
         ["/users"] = Admins,
