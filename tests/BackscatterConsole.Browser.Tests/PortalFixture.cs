@@ -175,6 +175,7 @@ public sealed class PortalFixture : IAsyncLifetime
             builder.UseSetting("Dns:Servers:0", dnsServer);
             builder.UseSetting("Logging:LogLevel:Default", "Warning");
             builder.UseSetting("Scans:ScheduleEnabled", "false");
+            builder.UseSetting("Dnsbl:Enabled", "false");
             builder.UseSetting("Probe:SinkAddress", "probe@sink.backscatter.test");
             builder.UseSetting("Probe:HeloName", "probe.backscatter.test");
 

@@ -54,6 +54,9 @@ public sealed class ManagedServer
     /// <summary>Minutes between scheduled rescans; 0 means never.</summary>
     public int ScanIntervalMinutes { get; set; } = 1440;
 
+    /// <summary>Sending addresses for the blocklist check; empty means the hostname's A and AAAA records.</summary>
+    public List<string> EgressAddresses { get; set; } = [];
+
     public DateTime CreatedAt { get; set; }
 
     public DateTime UpdatedAt { get; set; }

@@ -300,6 +300,7 @@ internal sealed class ServerInventory(AppDbContext db, AuditTrail audit, TimePro
         Notes = s.Notes,
         ControlRecipient = s.ControlRecipient,
         ScanIntervalMinutes = s.ScanIntervalMinutes,
+        EgressAddresses = [.. s.EgressAddresses ?? []],
     };
 
     public async Task<ServerDto?> GetAsync(Guid id, CancellationToken cancellationToken)
@@ -427,6 +428,7 @@ internal sealed class ServerInventory(AppDbContext db, AuditTrail audit, TimePro
         server.Notes = definition.Notes;
         server.ControlRecipient = definition.ControlRecipient;
         server.ScanIntervalMinutes = definition.ScanIntervalMinutes;
+        server.EgressAddresses = [.. definition.EgressAddresses ?? []];
         server.UpdatedAt = now;
 
         server.Domains.Clear();
@@ -494,5 +496,6 @@ internal sealed class ServerInventory(AppDbContext db, AuditTrail audit, TimePro
         s.ScanIntervalMinutes,
         s.RiskScore,
         s.WorstStatus,
-        s.LastScannedAt);
+        s.LastScannedAt,
+        s.EgressAddresses);
 }

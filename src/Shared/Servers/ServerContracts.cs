@@ -50,7 +50,8 @@ public sealed record ServerDto(
     int ScanIntervalMinutes = 1440,
     int? RiskScore = null,
     string? WorstStatus = null,
-    DateTime? LastScannedAt = null);
+    DateTime? LastScannedAt = null,
+    IReadOnlyList<string>? EgressAddresses = null);
 
 /// <summary>A domain as submitted in <see cref="ServerInput"/>.</summary>
 public sealed class HostedDomainInput
@@ -90,6 +91,12 @@ public sealed class ServerInput
 
     /// <summary>Minutes between scheduled rescans (default a day); 0 turns them off for this server.</summary>
     public int? ScanIntervalMinutes { get; set; }
+
+    /// <summary>
+    /// The addresses the server sends mail from, looked up on blocklists (<c>dnsbl.listing</c>); IPv4 or IPv6. Empty: the
+    /// A and AAAA records of the hostname at scan time.
+    /// </summary>
+    public List<string>? EgressAddresses { get; set; }
 }
 
 /// <summary>Filters, sort and page of the server list.</summary>

@@ -244,6 +244,8 @@ public sealed class TestZones
         z.AppendLine("6.6.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.bl A 127.0.0.2");
         z.AppendLine("77.2.0.192.bl A 127.255.255.254");
         z.AppendLine("88.2.0.192.bl A 198.51.100.9");
+        z.AppendLine("listed-mx A 192.0.2.66");
+        z.AppendLine("clean-mx A 192.0.2.10");
         void Txt(string owner, string text) => z.AppendLine($"{owner} TXT {Quote(text)}");
 
         // good.test passes every check.

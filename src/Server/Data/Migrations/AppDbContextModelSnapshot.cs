@@ -656,6 +656,10 @@ namespace BackscatterConsole.Server.Data.Migrations
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
 
+                    b.PrimitiveCollection<string>("EgressAddresses")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Hostname")
                         .IsRequired()
                         .HasMaxLength(253)
@@ -849,12 +853,16 @@ namespace BackscatterConsole.Server.Data.Migrations
 
                     b.HasKey("Id");
 
+                    b.HasIndex("FinishedAt");
+
                     b.HasIndex("ServerId")
                         .IsUnique()
                         .HasDatabaseName("IX_Scans_ServerId_Active")
                         .HasFilter("\"Status\" IN ('queued', 'running')");
 
                     b.HasIndex("Status");
+
+                    b.HasIndex("ServerId", "FinishedAt");
 
                     b.HasIndex("ServerId", "QueuedAt");
 

@@ -716,6 +716,10 @@ namespace BackscatterConsole.Server.Data.Migrations.Postgres
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.PrimitiveCollection<List<string>>("EgressAddresses")
+                        .IsRequired()
+                        .HasColumnType("text[]");
+
                     b.Property<string>("Hostname")
                         .IsRequired()
                         .HasMaxLength(253)
@@ -926,12 +930,16 @@ namespace BackscatterConsole.Server.Data.Migrations.Postgres
 
                     b.HasKey("Id");
 
+                    b.HasIndex("FinishedAt");
+
                     b.HasIndex("ServerId")
                         .IsUnique()
                         .HasDatabaseName("IX_Scans_ServerId_Active")
                         .HasFilter("\"Status\" IN ('queued', 'running')");
 
                     b.HasIndex("Status");
+
+                    b.HasIndex("ServerId", "FinishedAt");
 
                     b.HasIndex("ServerId", "QueuedAt");
 
