@@ -1,4 +1,5 @@
 using BackscatterConsole.Server.Access;
+using BackscatterConsole.Server.Alerts;
 using BackscatterConsole.Server.Agents;
 using BackscatterConsole.Server.Audit;
 using BackscatterConsole.Server.ChangeRequests;
@@ -34,6 +35,7 @@ builder.AddJobs();
 builder.AddChangeRequests();
 builder.AddEmission();
 builder.AddFleet();
+builder.AddAlerts();
 
 var app = builder.Build();
 app.UseExceptionHandler();
@@ -50,7 +52,7 @@ app.UseAntiforgery();
 app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
 app.MapApiReference();
 app.MapHealth();
-app.MapGroup("/api/v1").MapAccessApi().MapServersApi().MapPostureApi().MapAuditApi().MapSettingsApi().MapChecksApi().MapAgentsApi().MapJobsApi().MapChangeRequestsApi().MapEmissionApi().MapFleetApi();
+app.MapGroup("/api/v1").MapAccessApi().MapServersApi().MapPostureApi().MapAuditApi().MapSettingsApi().MapChecksApi().MapAgentsApi().MapJobsApi().MapChangeRequestsApi().MapEmissionApi().MapFleetApi().MapAlertsApi();
 app.MapStatusHub();
 app.MapUi();
 app.MapAuditExportForPortal();
