@@ -27,7 +27,7 @@ internal static class AlertsApi
         group.MapGet("/", ListAsync).WithName("ListAlerts").RequireAuthorization(Policies.Read)
             .WithSummary("Alerts, newest first: a server started emitting backscatter, was newly listed on a blocklist, or its risk rose by Alerts:RiskStep; one open alert per server and cause until it clears.")
             .WithDescription("open=true leaves out cleared alerts; limit 1–500 (default 100). Each alert says whether its webhook delivery succeeded.")
-            .Produces<IReadOnlyList<AlertDto>>().WithStandardProblems();
+            .Produces<IReadOnlyList<AlertDto>>().WithStandardProblems(400);
         group.MapGet("/webhook", GetWebhookAsync).WithName("GetAlertWebhook").RequireAuthorization(Policies.Admin)
             .WithSummary("The console's webhook target (the secret is never returned, only whether one is set).")
             .Produces<WebhookSettingsDto>().WithStandardProblems();

@@ -80,6 +80,9 @@ public sealed class AuthorizationMatrixTests(AppFactory factory) : IClassFixture
         ["GET /api/v1/servers/{id:guid}/bounce-emission"] = Readers,
         ["GET /api/v1/fleet/summary"] = Readers,
         ["GET /api/v1/fleet/trends"] = Readers,
+        ["GET /api/v1/alerts"] = Readers,
+        ["GET /api/v1/alerts/webhook"] = Admins,
+        ["PUT /api/v1/alerts/webhook"] = Admins,
     };
 
     private static readonly Dictionary<string, string[]> PageMatrix = new()
