@@ -13,7 +13,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace BackscatterConsole.Server.Tests.Fleet;
 
 /// <summary>The fleet summary and trends over seeded history, and the inventory views their links name.</summary>
-public sealed class FleetApiTests(AppFactory factory) : IClassFixture<AppFactory>
+public class FleetApiTests(AppFactory factory) : IClassFixture<AppFactory>
 {
     private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
 
