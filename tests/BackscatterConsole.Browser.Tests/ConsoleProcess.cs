@@ -50,6 +50,7 @@ internal sealed class ConsoleProcess : IAsyncDisposable
         start.Environment["Storage__DataDirectory"] = _dataDirectory;
         start.Environment["Bootstrap__AdminPassword"] = PortalFixture.AdminPassword;
         start.Environment["Scans__ScheduleEnabled"] = "false";
+        start.Environment["Dnsbl__Enabled"] = "false";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         _process = Process.Start(start)!;
         _process.OutputDataReceived += (_, _) => { };

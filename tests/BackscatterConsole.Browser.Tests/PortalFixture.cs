@@ -36,6 +36,9 @@ public sealed class PortalFixture : IAsyncLifetime
 
     public Uri BaseAddress { get; private set; } = default!;
 
+    /// <summary>The console's services, for seeding history that cannot be produced through the API in a test's time.</summary>
+    public IServiceProvider Services => _factory!.Services;
+
     /// <summary>Where screenshots go, so a failed run can be looked at.</summary>
     public string ArtifactsDirectory { get; } = Path.Combine(AppContext.BaseDirectory, "screenshots");
 
@@ -172,6 +175,7 @@ public sealed class PortalFixture : IAsyncLifetime
             builder.UseSetting("Dns:Servers:0", dnsServer);
             builder.UseSetting("Logging:LogLevel:Default", "Warning");
             builder.UseSetting("Scans:ScheduleEnabled", "false");
+            builder.UseSetting("Dnsbl:Enabled", "false");
             builder.UseSetting("Probe:SinkAddress", "probe@sink.backscatter.test");
             builder.UseSetting("Probe:HeloName", "probe.backscatter.test");
 

@@ -18,7 +18,8 @@ public sealed record ServerDefinition(
     IReadOnlyList<string> Tags,
     string? Notes,
     string? ControlRecipient = null,
-    int ScanIntervalMinutes = ServerRules.DefaultScanIntervalMinutes);
+    int ScanIntervalMinutes = ServerRules.DefaultScanIntervalMinutes,
+    IReadOnlyList<string>? EgressAddresses = null);
 
 /// <summary>
 /// The inventory's input rules. One place decides what a valid server is, so the API's problem details
@@ -34,6 +35,9 @@ public static class ServerRules
     public const int MaxTags = 20;
     public const int MaxTagLength = 40;
     public const int DefaultSmtpPort = 25;
+
+    /// <summary>Most sending addresses one server may list for the blocklist check.</summary>
+    public const int MaxEgressAddresses = 32;
 
     /// <summary>Scheduled rescans run daily unless the server says otherwise.</summary>
     public const int DefaultScanIntervalMinutes = 24 * 60;
@@ -144,6 +148,8 @@ public static class ServerRules
             Add("scanIntervalMinutes", $"{scanInterval} minutes is outside {MinScanIntervalMinutes}–{MaxScanIntervalMinutes}; use 0 to turn scheduled rescans off.");
         }
 
+        var egress = ValidateEgressAddresses(input.EgressAddresses, Add);
+
         var notes = NullIfBlank(input.Notes);
         if (notes is { Length: > MaxNotesLength })
         {
@@ -160,8 +166,50 @@ public static class ServerRules
             return errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal);
         }
 
-        definition = new ServerDefinition(name, hostname, platform, version, smtpHost, smtpPort, input.ProbeEnabled ?? false, domains, tags, notes, controlRecipient, scanInterval);
+        definition = new ServerDefinition(name, hostname, platform, version, smtpHost, smtpPort, input.ProbeEnabled ?? false, domains, tags, notes, controlRecipient, scanInterval, egress);
         return new Dictionary<string, string[]>();
+    }
+
+    /// <summary>Egress addresses as IP addresses in canonical text (IPv4-mapped IPv6 becomes IPv4), duplicates dropped, order kept.</summary>
+    private static List<string> ValidateEgressAddresses(List<string>? inputs, Action<string, string> add)
+    {
+        var result = new List<string>();
+        if (inputs is null)
+        {
+            return result;
+        }
+
+        if (inputs.Count > MaxEgressAddresses)
+        {
+            add("egressAddresses", $"{inputs.Count} egress addresses are listed; at most {MaxEgressAddresses} are allowed.");
+            return result;
+        }
+
+        for (var i = 0; i < inputs.Count; i++)
+        {
+            var text = inputs[i]?.Trim() ?? string.Empty;
+            // IPAddress.TryParse also accepts "1" or "0x7f000001"; only dotted quads and IPv6 text are addresses a person writes.
+            if (!System.Net.IPAddress.TryParse(text, out var address)
+                || (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && text.Count(c => c == '.') != 3)
+                || text.Contains('%', StringComparison.Ordinal) || text.Contains('/', StringComparison.Ordinal))
+            {
+                add($"egressAddresses[{i}]", $"'{Clip(text)}' is not an IPv4 or IPv6 address.");
+                continue;
+            }
+
+            if (address.IsIPv4MappedToIPv6)
+            {
+                address = address.MapToIPv4();
+            }
+
+            var canonical = address.ToString();
+            if (!result.Contains(canonical, StringComparer.Ordinal))
+            {
+                result.Add(canonical);
+            }
+        }
+
+        return result;
     }
 
     private static List<HostedDomainDto> ValidateDomains(List<HostedDomainInput>? inputs, Action<string, string> add)

@@ -1,9 +1,13 @@
+using System.Net;
 using BackscatterConsole.Server.Live;
 using BackscatterConsole.Domain.Checklist;
+using BackscatterConsole.Domain.Dns;
+using BackscatterConsole.Domain.Dnsbl;
 using BackscatterConsole.Domain.Emission;
 using BackscatterConsole.Domain.Settings;
 using BackscatterConsole.Domain.Smtp;
 using BackscatterConsole.Server.Data;
+using BackscatterConsole.Server.Dnsbl;
 using BackscatterConsole.Server.Emission;
 using BackscatterConsole.Server.Settings;
 using BackscatterConsole.Shared.Checks;
@@ -32,6 +36,9 @@ internal sealed class ScanExecutor(
     IOptions<ProbeSettings> probeSettings,
     IOptions<Cluster.ClusterOptions> cluster,
     IOptions<EmissionOptions> emissionOptions,
+    IOptions<DnsblOptions> dnsblOptions,
+    DnsblChecker dnsbl,
+    IDnsResolver resolver,
     TimeProvider clock,
     ILogger<ScanExecutor> logger)
 {
@@ -140,6 +147,11 @@ internal sealed class ScanExecutor(
             }
         }
 
+        if (dnsblOptions.Value.Enabled)
+        {
+            steps.Add(new Step("blocklists", CheckSources.Dns, DnsblChecker.Id, server.Hostname, token => DnsblAsync(server, token)));
+        }
+
         // Last, so the finding can name the failing checks of this very scan as likely causes.
         steps.Add(new Step("bounce emission", CheckSources.Agent, BounceEmissionCheck.Id, null, token => EmissionAsync(server, snapshot, earlier, token)));
         return steps;
@@ -179,6 +191,45 @@ internal sealed class ScanExecutor(
         var check = BounceEmissionRule.Evaluate(facts, thresholds);
         var subject = state?.LogPath is { } path ? $"{server.Hostname} ({path})" : server.Hostname;
         return [FromCheck(check, CheckSources.Agent, subject, [])];
+    }
+
+    /// <summary>
+    /// <c>dnsbl.listing</c>, one result per egress address: the server's own list, or else the A and AAAA records of its
+    /// hostname now. A hostname that cannot be resolved is an error (unknown when it has no address at all), never a pass.
+    /// </summary>
+    private async Task<IReadOnlyList<ScanResultDto>> DnsblAsync(ManagedServer server, CancellationToken cancellationToken)
+    {
+        var zones = dnsblOptions.Value.EffectiveZones;
+        var addresses = server.EgressAddresses.Select(IPAddress.Parse).ToList();
+        var explanation = "The blocklist check looks up the addresses the server sends from; without them it cannot say whether the server is listed.";
+        if (addresses.Count == 0)
+        {
+            var answers = await Task.WhenAll(resolver.QueryAsync(server.Hostname, DnsRecordType.A, cancellationToken), resolver.QueryAsync(server.Hostname, DnsRecordType.AAAA, cancellationToken));
+            addresses = answers.SelectMany(a => a.RecordsOf<AddressRecord>()).Select(r => r.Address).Distinct().ToList();
+            var failed = answers.Where(a => a.IsTemporaryFailure).ToList();
+            if (failed.Count > 0 && addresses.Count == 0)
+            {
+                return [new ScanResultDto(DnsblChecker.Id, CheckSources.Dns, server.Hostname, CheckStatus.Error, CheckSeverity.High, CheckCatalog.Title(DnsblChecker.Id, CheckStatus.Error),
+                    $"The egress addresses are not set and {server.Hostname} could not be resolved, so no blocklist was checked.", explanation,
+                    answers.Select(a => $"{a.Type} {a.Name}: {a.Describe()}").ToList(), "Set the server's egress addresses, or make its hostname resolvable from the console.", [], clock.GetUtcNow().UtcDateTime)];
+            }
+
+            if (addresses.Count == 0)
+            {
+                return [new ScanResultDto(DnsblChecker.Id, CheckSources.Dns, server.Hostname, CheckStatus.Unknown, CheckSeverity.High, CheckCatalog.Title(DnsblChecker.Id, CheckStatus.Unknown),
+                    $"The egress addresses are not set and {server.Hostname} has no A or AAAA record, so no blocklist was checked.", explanation,
+                    answers.Select(a => $"{a.Type} {a.Name}: {a.Describe()}").ToList(), "Set the server's egress addresses (the addresses it sends mail from).", [], clock.GetUtcNow().UtcDateTime)];
+            }
+        }
+
+        var results = new List<ScanResultDto>();
+        foreach (var address in addresses.Take(Domain.Servers.ServerRules.MaxEgressAddresses))
+        {
+            var check = await dnsbl.CheckAsync(address, zones, cancellationToken);
+            results.Add(FromCheck(check, CheckSources.Dns, address.ToString(), []));
+        }
+
+        return results;
     }
 
     private async Task<IReadOnlyList<ScanResultDto>> ProbeAsync(ManagedServer server, IReadOnlyList<string> domains, bool first, CancellationToken cancellationToken)

@@ -55,6 +55,10 @@ public class AppDbContext : IdentityDbContext<AppUser, AppRole, Guid>, IDataProt
 
     public DbSet<BounceEmissionStateRecord> BounceEmissionStates => Set<BounceEmissionStateRecord>();
 
+    public DbSet<AlertRecord> Alerts => Set<AlertRecord>();
+
+    public DbSet<AlertWebhookRecord> AlertWebhooks => Set<AlertWebhookRecord>();
+
     /// <summary>The data-protection key ring (see <see cref="KeyRing"/>).</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 

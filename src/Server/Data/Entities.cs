@@ -54,6 +54,9 @@ public sealed class ManagedServer
     /// <summary>Minutes between scheduled rescans; 0 means never.</summary>
     public int ScanIntervalMinutes { get; set; } = 1440;
 
+    /// <summary>Sending addresses for the blocklist check; empty means the hostname's A and AAAA records.</summary>
+    public List<string> EgressAddresses { get; set; } = [];
+
     public DateTime CreatedAt { get; set; }
 
     public DateTime UpdatedAt { get; set; }
@@ -560,4 +563,48 @@ public sealed class BounceEmissionStateRecord
     public DateTime? NewestLine { get; set; }
 
     public List<string> Notes { get; set; } = [];
+}
+
+/// <summary>An alert about a server; at most one open (uncleared) per server and cause, enforced by a filtered unique index.</summary>
+public sealed class AlertRecord
+{
+    public Guid Id { get; set; }
+
+    public Guid ServerId { get; set; }
+
+    public required string ServerName { get; set; }
+
+    /// <summary>One of <c>AlertCauses</c>.</summary>
+    public required string Cause { get; set; }
+
+    public required string Summary { get; set; }
+
+    /// <summary>For a risk rise: the score it rose from; the alert clears when the risk is back below this plus the step.</summary>
+    public int? BaselineRisk { get; set; }
+
+    public DateTime RaisedAt { get; set; }
+
+    public DateTime? ClearedAt { get; set; }
+
+    /// <summary>One of <c>WebhookStates</c>.</summary>
+    public required string WebhookState { get; set; }
+
+    public int WebhookAttempts { get; set; }
+
+    public string? WebhookError { get; set; }
+}
+
+/// <summary>The console's one webhook target (row id 1).</summary>
+public sealed class AlertWebhookRecord
+{
+    public int Id { get; set; }
+
+    public string? Url { get; set; }
+
+    /// <summary>The HMAC key; it must be usable to sign, so it is stored as given and never returned by the API.</summary>
+    public string? Secret { get; set; }
+
+    public bool Enabled { get; set; }
+
+    public DateTime UpdatedAt { get; set; }
 }

@@ -2,14 +2,17 @@ using BackscatterConsole.Domain.Servers;
 using BackscatterConsole.Domain.Text;
 using BackscatterConsole.Server.Audit;
 using BackscatterConsole.Server.Data;
+using BackscatterConsole.Server.Emission;
+using BackscatterConsole.Server.Fleet;
 using BackscatterConsole.Shared.Audit;
 using BackscatterConsole.Shared.Common;
 using BackscatterConsole.Shared.Servers;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace BackscatterConsole.Server.Servers;
 
-internal sealed class ServerInventory(AppDbContext db, AuditTrail audit, TimeProvider clock, ILogger<ServerInventory> logger) : IServerInventory
+internal sealed class ServerInventory(AppDbContext db, AuditTrail audit, TimeProvider clock, IOptions<EmissionOptions> emission, ILogger<ServerInventory> logger) : IServerInventory
 {
     public async Task<OperationResult<PagedResult<ServerDto>>> ListAsync(ServerQuery query, CancellationToken cancellationToken)
     {
@@ -54,6 +57,11 @@ internal sealed class ServerInventory(AppDbContext db, AuditTrail audit, TimePro
         // Searched text reaches the database; PostgreSQL refuses NUL in a query parameter outright.
         TextRules.AddControlCharacterError(errors, "q", query.Q, "The search text");
         TextRules.AddControlCharacterError(errors, "tag", query.Tag, "The tag");
+        var check = query.Check?.Trim();
+        if (!string.IsNullOrEmpty(check) && (check.Length > 100 || !check.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_')))
+        {
+            errors["check"] = [$"'{query.Check}' is not a check id: letters, digits, '.', '-' and '_' (for example dnsbl.listing)."];
+        }
 
         if (errors.Count > 0)
         {
@@ -100,6 +108,17 @@ internal sealed class ServerInventory(AppDbContext db, AuditTrail audit, TimePro
             _ => servers.Where(s => s.WorstStatus == status),
         };
 
+        if (!string.IsNullOrEmpty(check))
+        {
+            servers = servers.Where(FleetQueries.HasFinding(db, check));
+        }
+
+        if (query.Emitting is { } emitting)
+        {
+            var isEmitting = FleetQueries.IsEmitting(db, clock.GetUtcNow(), emission.Value.Window);
+            servers = emitting ? servers.Where(isEmitting) : servers.Where(Negate(isEmitting));
+        }
+
         var total = await servers.CountAsync(cancellationToken);
         servers = Sort(servers, sorts);
 
@@ -113,6 +132,9 @@ internal sealed class ServerInventory(AppDbContext db, AuditTrail audit, TimePro
 
         return OperationResult<PagedResult<ServerDto>>.Ok(new PagedResult<ServerDto>(page.Select(ToDto).ToList(), total, query.Page, query.PageSize));
     }
+
+    private static System.Linq.Expressions.Expression<Func<ManagedServer, bool>> Negate(System.Linq.Expressions.Expression<Func<ManagedServer, bool>> predicate) =>
+        System.Linq.Expressions.Expression.Lambda<Func<ManagedServer, bool>>(System.Linq.Expressions.Expression.Not(predicate.Body), predicate.Parameters);
 
     private static List<(string Key, bool Descending)> ParseSort(string? sort, Dictionary<string, string[]> errors)
     {
@@ -278,6 +300,7 @@ internal sealed class ServerInventory(AppDbContext db, AuditTrail audit, TimePro
         Notes = s.Notes,
         ControlRecipient = s.ControlRecipient,
         ScanIntervalMinutes = s.ScanIntervalMinutes,
+        EgressAddresses = [.. s.EgressAddresses ?? []],
     };
 
     public async Task<ServerDto?> GetAsync(Guid id, CancellationToken cancellationToken)
@@ -405,6 +428,7 @@ internal sealed class ServerInventory(AppDbContext db, AuditTrail audit, TimePro
         server.Notes = definition.Notes;
         server.ControlRecipient = definition.ControlRecipient;
         server.ScanIntervalMinutes = definition.ScanIntervalMinutes;
+        server.EgressAddresses = [.. definition.EgressAddresses ?? []];
         server.UpdatedAt = now;
 
         server.Domains.Clear();
@@ -472,5 +496,6 @@ internal sealed class ServerInventory(AppDbContext db, AuditTrail audit, TimePro
         s.ScanIntervalMinutes,
         s.RiskScore,
         s.WorstStatus,
-        s.LastScannedAt);
+        s.LastScannedAt,
+        s.EgressAddresses);
 }

@@ -18,7 +18,7 @@ internal static class ServersApi
     public static RouteGroupBuilder MapServersApi(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/servers").WithTags("Servers").RequireAuthorization(Policies.Read);
-        group.MapGet("/", ListAsync).WithName("ListServers").WithSummary("List managed servers with search, filters (platform, tag, risk range, status of the worst finding), multi-column sorting and paging.").WithStandardProblems(400);
+        group.MapGet("/", ListAsync).WithName("ListServers").WithSummary("List managed servers with search, filters (platform, tag, risk range, status of the worst finding, a check failing or warning in the latest scan, emitting backscatter now), multi-column sorting and paging.").WithStandardProblems(400);
         group.MapPost("/tags", ChangeTagsAsync).WithName("ChangeServerTags").Produces<ServerTagsResultDto>()
             .WithSummary("Add and remove tags on several servers at once; each changed server gets a new revision and an audit entry.")
             .RequireAuthorization(Policies.ServersWrite).WithStandardProblems(400, 413, 503);
@@ -43,9 +43,11 @@ internal static class ServersApi
         int pageSize = 25,
         int? minRisk = null,
         int? maxRisk = null,
-        string? status = null)
+        string? status = null,
+        string? check = null,
+        bool? emitting = null)
     {
-        var result = await inventory.ListAsync(new ServerQuery(q, platform, tag, sort, page, pageSize, minRisk, maxRisk, status), cancellationToken);
+        var result = await inventory.ListAsync(new ServerQuery(q, platform, tag, sort, page, pageSize, minRisk, maxRisk, status, check, emitting), cancellationToken);
         return result.Succeeded
             ? TypedResults.Ok(result.Value)
             : TypedResults.ValidationProblem(result.Errors!.ToDictionary(), title: result.Message);

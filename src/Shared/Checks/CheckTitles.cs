@@ -185,6 +185,11 @@ public static class CheckCatalog
             Error: "Could not resolve the MX hosts",
             Warn: "Some MX hosts do not resolve",
             Info: "Null MX: there is no exchanger to resolve"),
+        ["dnsbl.listing"] = new(
+            Pass: "The egress address is on none of the blocklists checked",
+            Problem: "The egress address is on a blocklist",
+            Error: "Could not check the blocklists",
+            Unknown: "The egress addresses are not known"),
     };
 
     /// <summary>Every catalogued id with its titles (the per-selector DKIM checks are <see cref="DkimKey"/>).</summary>

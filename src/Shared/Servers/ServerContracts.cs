@@ -50,7 +50,8 @@ public sealed record ServerDto(
     int ScanIntervalMinutes = 1440,
     int? RiskScore = null,
     string? WorstStatus = null,
-    DateTime? LastScannedAt = null);
+    DateTime? LastScannedAt = null,
+    IReadOnlyList<string>? EgressAddresses = null);
 
 /// <summary>A domain as submitted in <see cref="ServerInput"/>.</summary>
 public sealed class HostedDomainInput
@@ -90,6 +91,12 @@ public sealed class ServerInput
 
     /// <summary>Minutes between scheduled rescans (default a day); 0 turns them off for this server.</summary>
     public int? ScanIntervalMinutes { get; set; }
+
+    /// <summary>
+    /// The addresses the server sends mail from, looked up on blocklists (<c>dnsbl.listing</c>); IPv4 or IPv6. Empty: the
+    /// A and AAAA records of the hostname at scan time.
+    /// </summary>
+    public List<string>? EgressAddresses { get; set; }
 }
 
 /// <summary>Filters, sort and page of the server list.</summary>
@@ -105,6 +112,8 @@ public sealed class ServerInput
 /// <param name="MinRisk">Only servers whose latest completed scan scored at least this (0–100); never-scanned servers drop out.</param>
 /// <param name="MaxRisk">Only servers whose latest completed scan scored at most this (0–100).</param>
 /// <param name="Status">Only servers whose worst finding has this status (<see cref="ServerStatusFilter"/>).</param>
+/// <param name="Check">Only servers whose latest completed scan fails or warns on this check id (for example <c>dnsbl.listing</c>: listed on a blocklist).</param>
+/// <param name="Emitting">True: only servers emitting backscatter within the emission window (<c>Emission:Window</c>); false: only those that are not.</param>
 public sealed record ServerQuery(
     string? Q = null,
     string? Platform = null,
@@ -114,7 +123,9 @@ public sealed record ServerQuery(
     int PageSize = 25,
     int? MinRisk = null,
     int? MaxRisk = null,
-    string? Status = null)
+    string? Status = null,
+    string? Check = null,
+    bool? Emitting = null)
 {
     public const int MaxPageSize = 200;
 

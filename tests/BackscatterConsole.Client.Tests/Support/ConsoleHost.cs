@@ -66,6 +66,7 @@ public class ConsoleHost : WebApplicationFactory<Program>
         builder.UseSetting("Bootstrap:AdminPassword", "Admin-Pass-2026!");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseSetting("Scans:ScheduleEnabled", "false");
+        builder.UseSetting("Dnsbl:Enabled", "false");
         builder.UseSetting("Probe:SinkAddress", "probe@sink.backscatter.test");
         builder.UseSetting("Probe:HeloName", "probe.backscatter.test");
         foreach (var (key, value) in Settings)

@@ -235,6 +235,17 @@ public sealed class TestZones
         z.AppendLine("@ SOA ns.test. hostmaster.test. 1 3600 600 86400 60");
         z.AppendLine("@ NS ns.test.");
         z.AppendLine("ns A 127.0.0.1");
+
+        // A blocklist zone (dnsbl.listing): 192.0.2.66 is listed with a reason, 2001:db8::66 too; 192.0.2.77 gets a
+        // refusal code as Spamhaus answers public resolvers; 192.0.2.88 an answer outside 127/8 as rewriting resolvers do.
+        // Every other address is NXDOMAIN: not listed.
+        z.AppendLine("66.2.0.192.bl A 127.0.0.2");
+        z.AppendLine("66.2.0.192.bl TXT \"Backscatter seen from 192.0.2.66, see https://bl.test/lookup?ip=192.0.2.66\"");
+        z.AppendLine("6.6.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.bl A 127.0.0.2");
+        z.AppendLine("77.2.0.192.bl A 127.255.255.254");
+        z.AppendLine("88.2.0.192.bl A 198.51.100.9");
+        z.AppendLine("listed-mx A 192.0.2.66");
+        z.AppendLine("clean-mx A 192.0.2.10");
         void Txt(string owner, string text) => z.AppendLine($"{owner} TXT {Quote(text)}");
 
         // good.test passes every check.

@@ -79,10 +79,16 @@ public sealed class AuthorizationMatrixTests(AppFactory factory) : IClassFixture
         ["POST /api/v1/change-requests/{id:guid}/comments"] = Readers,
         ["GET /api/v1/servers/{id:guid}/bounce-emission"] = Readers,
         ["GET /api/v1/servers/{id:guid}/bounce-emission/causes"] = Readers,
+        ["GET /api/v1/fleet/summary"] = Readers,
+        ["GET /api/v1/fleet/trends"] = Readers,
+        ["GET /api/v1/alerts"] = Readers,
+        ["GET /api/v1/alerts/webhook"] = Admins,
+        ["PUT /api/v1/alerts/webhook"] = Admins,
     };
 
     private static readonly Dictionary<string, string[]> PageMatrix = new()
     {
+        ["/"] = Readers,
         ["/servers"] = Readers,
         ["/servers/new"] = Writers,
         ["/users"] = Admins,

@@ -82,6 +82,8 @@ public class AppFactory : WebApplicationFactory<Program>
 
         // Scans: no scheduler unless a test turns it on; a probe identity under a reserved test domain; short timeouts.
         builder.UseSetting("Scans:ScheduleEnabled", "false");
+        // The hosts have no resolver that may query blocklists; the DNSBL tests turn the check on with their own zone.
+        builder.UseSetting("Dnsbl:Enabled", "false");
         builder.UseSetting("Probe:SinkAddress", "probe@sink.backscatter.test");
         builder.UseSetting("Probe:HeloName", "probe.backscatter.test");
         builder.UseSetting("Probe:ConnectTimeout", "00:00:05");

@@ -2,6 +2,7 @@ using BackscatterConsole.Server.Tests.Access;
 using BackscatterConsole.Server.Tests.Audit;
 using BackscatterConsole.Server.Tests.ChangeRequests;
 using BackscatterConsole.Server.Tests.Checks;
+using BackscatterConsole.Server.Tests.Fleet;
 using BackscatterConsole.Server.Tests.Infrastructure;
 using BackscatterConsole.Server.Tests.Servers;
 
@@ -21,3 +22,5 @@ public sealed class PostgresScansApiTests(PostgresAppFactory factory) : ScansApi
 public sealed class PostgresAuditTrailTests() : AuditTrailTests(new PostgresAppFactory());
 
 public sealed class PostgresChangeRequestsApiTests() : ChangeRequestsApiTests(approvals => new PostgresAppFactory { Settings = new() { ["ChangeRequests:RequiredApprovals"] = approvals } });
+
+public sealed class PostgresFleetApiTests(PostgresAppFactory factory) : FleetApiTests(factory), IClassFixture<PostgresAppFactory>;

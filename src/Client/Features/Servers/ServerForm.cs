@@ -34,6 +34,9 @@ public sealed class ServerForm
 
     public string? ControlRecipient { get; set; }
 
+    /// <summary>Egress addresses as typed: one per line, or separated by commas or spaces; empty means the hostname's addresses.</summary>
+    public string? EgressAddresses { get; set; }
+
     /// <summary>Minutes between scheduled rescans, as typed; empty means the default (a day).</summary>
     public string? ScanIntervalMinutes { get; set; }
 
@@ -62,6 +65,7 @@ public sealed class ServerForm
             Tags = [.. server.Tags],
             Notes = server.Notes,
             ControlRecipient = server.ControlRecipient,
+            EgressAddresses = string.Join(Environment.NewLine, server.EgressAddresses ?? []),
             ScanIntervalMinutes = server.ScanIntervalMinutes.ToString(CultureInfo.InvariantCulture),
             Revision = server.Revision,
         };
@@ -131,6 +135,7 @@ public sealed class ServerForm
             Tags = [.. Tags],
             Notes = Notes,
             ControlRecipient = ControlRecipient,
+            EgressAddresses = Split(EgressAddresses, [',', ' ', ';', '\t', '\r', '\n']).ToList(),
             ScanIntervalMinutes = ParseNumber(ScanIntervalMinutes, "scanIntervalMinutes", $"'{ScanIntervalMinutes}' is not a number of minutes: use a whole number, or 0 to turn scheduled rescans off."),
         };
     }
@@ -155,13 +160,18 @@ public sealed class ServerForm
                     row.NameError = Join(row.NameError, text);
                 }
             }
-            else if (key is "name" or "hostname" or "platform" or "version" or "smtpHost" or "smtpPort" or "tags" or "notes" or "controlRecipient" or "scanIntervalMinutes" or "domains")
+            else if (key is "name" or "hostname" or "platform" or "version" or "smtpHost" or "smtpPort" or "tags" or "notes" or "controlRecipient" or "scanIntervalMinutes" or "domains" or "egressAddresses")
             {
                 // A parse error of the form stays: the service saw no number and cannot say more about it.
                 if (!Errors.ContainsKey(key))
                 {
                     Errors[key] = text;
                 }
+            }
+            else if (key.StartsWith("egressAddresses[", StringComparison.Ordinal))
+            {
+                // One field holds every address: each bad one's message goes under it.
+                Errors["egressAddresses"] = Join(Errors.GetValueOrDefault("egressAddresses"), text)!;
             }
             else
             {

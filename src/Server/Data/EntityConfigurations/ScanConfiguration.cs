@@ -22,6 +22,10 @@ internal sealed class ScanConfiguration : IEntityTypeConfiguration<Scan>
         // At most one queued or running scan per server, even when two requests race past the service's check.
         builder.HasIndex(s => s.ServerId).IsUnique().HasFilter("\"Status\" IN ('queued', 'running')").HasDatabaseName("IX_Scans_ServerId_Active");
         builder.HasIndex(s => new { s.ServerId, s.QueuedAt });
+
+        // The fleet trends group completed scans by day; the latest-scan joins match a server to its last finish.
+        builder.HasIndex(s => new { s.ServerId, s.FinishedAt });
+        builder.HasIndex(s => s.FinishedAt);
         builder.HasOne(s => s.Server).WithMany().HasForeignKey(s => s.ServerId).OnDelete(DeleteBehavior.Cascade);
         builder.HasMany(s => s.Results).WithOne().HasForeignKey(r => r.ScanId).OnDelete(DeleteBehavior.Cascade);
     }

@@ -89,6 +89,87 @@ namespace BackscatterConsole.Server.Data.Migrations
                     b.ToTable("AgentEnrollments", (string)null);
                 });
 
+            modelBuilder.Entity("BackscatterConsole.Server.Data.AlertRecord", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("BaselineRisk")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Cause")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("ClearedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("RaisedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ServerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ServerName")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Summary")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("WebhookAttempts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("WebhookError")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("WebhookState")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RaisedAt");
+
+                    b.HasIndex("ServerId", "Cause")
+                        .IsUnique()
+                        .HasDatabaseName("IX_Alerts_ServerId_Cause_Open")
+                        .HasFilter("\"ClearedAt\" IS NULL");
+
+                    b.ToTable("Alerts", (string)null);
+                });
+
+            modelBuilder.Entity("BackscatterConsole.Server.Data.AlertWebhookRecord", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Secret")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Url")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("AlertWebhooks", (string)null);
+                });
+
             modelBuilder.Entity("BackscatterConsole.Server.Data.ApiToken", b =>
                 {
                     b.Property<Guid>("Id")
@@ -708,6 +789,10 @@ namespace BackscatterConsole.Server.Data.Migrations
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
 
+                    b.PrimitiveCollection<string>("EgressAddresses")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Hostname")
                         .IsRequired()
                         .HasMaxLength(253)
@@ -911,12 +996,16 @@ namespace BackscatterConsole.Server.Data.Migrations
 
                     b.HasKey("Id");
 
+                    b.HasIndex("FinishedAt");
+
                     b.HasIndex("ServerId")
                         .IsUnique()
                         .HasDatabaseName("IX_Scans_ServerId_Active")
                         .HasFilter("\"Status\" IN ('queued', 'running')");
 
                     b.HasIndex("Status");
+
+                    b.HasIndex("ServerId", "FinishedAt");
 
                     b.HasIndex("ServerId", "QueuedAt");
 

@@ -98,6 +98,94 @@ namespace BackscatterConsole.Server.Data.Migrations.Postgres
                     b.ToTable("AgentEnrollments", (string)null);
                 });
 
+            modelBuilder.Entity("BackscatterConsole.Server.Data.AlertRecord", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<int?>("BaselineRisk")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Cause")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .UseCollation("C");
+
+                    b.Property<DateTime?>("ClearedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime>("RaisedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("ServerId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("ServerName")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .UseCollation("C");
+
+                    b.Property<string>("Summary")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .UseCollation("C");
+
+                    b.Property<int>("WebhookAttempts")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("WebhookError")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .UseCollation("C");
+
+                    b.Property<string>("WebhookState")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .UseCollation("C");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RaisedAt");
+
+                    b.HasIndex("ServerId", "Cause")
+                        .IsUnique()
+                        .HasDatabaseName("IX_Alerts_ServerId_Cause_Open")
+                        .HasFilter("\"ClearedAt\" IS NULL");
+
+                    b.ToTable("Alerts", (string)null);
+                });
+
+            modelBuilder.Entity("BackscatterConsole.Server.Data.AlertWebhookRecord", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("integer");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("Secret")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .UseCollation("C");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Url")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .UseCollation("C");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("AlertWebhooks", (string)null);
+                });
+
             modelBuilder.Entity("BackscatterConsole.Server.Data.ApiToken", b =>
                 {
                     b.Property<Guid>("Id")
@@ -772,6 +860,10 @@ namespace BackscatterConsole.Server.Data.Migrations.Postgres
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.PrimitiveCollection<List<string>>("EgressAddresses")
+                        .IsRequired()
+                        .HasColumnType("text[]");
+
                     b.Property<string>("Hostname")
                         .IsRequired()
                         .HasMaxLength(253)
@@ -993,12 +1085,16 @@ namespace BackscatterConsole.Server.Data.Migrations.Postgres
 
                     b.HasKey("Id");
 
+                    b.HasIndex("FinishedAt");
+
                     b.HasIndex("ServerId")
                         .IsUnique()
                         .HasDatabaseName("IX_Scans_ServerId_Active")
                         .HasFilter("\"Status\" IN ('queued', 'running')");
 
                     b.HasIndex("Status");
+
+                    b.HasIndex("ServerId", "FinishedAt");
 
                     b.HasIndex("ServerId", "QueuedAt");
 
