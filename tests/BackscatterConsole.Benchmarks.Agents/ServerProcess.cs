@@ -53,6 +53,7 @@ internal sealed class ServerProcess : IAsyncDisposable
         start.Environment["Bootstrap__AdminPassword"] = adminPassword;
         start.Environment["Bootstrap__ApiToken"] = apiToken;
         start.Environment["Scans__ScheduleEnabled"] = "false";
+        start.Environment["Dnsbl__Enabled"] = "false";
         start.Environment["Agents__HeartbeatInterval"] = heartbeatInterval.ToString("c", CultureInfo.InvariantCulture);
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         // An information line per connection and per request would measure the console logger, not the hub.

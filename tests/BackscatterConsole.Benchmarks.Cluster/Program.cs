@@ -43,6 +43,7 @@ ConsoleProcess Instance(string name, bool backplane)
         ["Bootstrap__AdminPassword"] = "Bench-Pass-2026!",
         ["Bootstrap__ApiToken"] = Token,
         ["Scans__ScheduleEnabled"] = "false",
+        ["Dnsbl__Enabled"] = "false",
         ["Probe__SinkAddress"] = "sink@probe.bench.test",
         ["Probe__HeloName"] = "probe.bench.test",
         ["Dns__Servers__0"] = $"127.0.0.1:{knot.Port}",

@@ -49,6 +49,7 @@ internal static class PortalBenchmark
         };
         start.Environment["Storage__DataDirectory"] = dataDirectory;
         start.Environment["Scans__ScheduleEnabled"] = "false";
+        start.Environment["Dnsbl__Enabled"] = "false";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         using var server = Process.Start(start)!;
         server.OutputDataReceived += (_, _) => { };

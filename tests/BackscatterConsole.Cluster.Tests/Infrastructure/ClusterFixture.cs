@@ -320,6 +320,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         ["Bootstrap__ApiToken"] = ApiToken,
         ["SignInRateLimit__PermitLimit"] = "100000",
         ["Scans__ScheduleEnabled"] = "false",
+        ["Dnsbl__Enabled"] = "false",
         ["Probe__SinkAddress"] = "sink@probe.example.test",
         ["Probe__HeloName"] = "probe.example.test",
         ["Probe__GreetingTimeout"] = "00:00:30",
