@@ -268,9 +268,26 @@ public sealed class SoakRig : IAsyncDisposable
             DatabaseDescription = $"SQLite {SqlitePath}";
         }
 
-        var address = new Uri($"http://127.0.0.1:{FreePort().ToString(CultureInfo.InvariantCulture)}");
-        Console = new ConsoleProcess(address, environment, Path.Combine(WorkDirectory, "console.log"), Options.ConsoleDirectory);
-        await Console.StartAsync(cancellationToken);
+        // The console keeps its port across restarts (the agent knows only that address). A port the kernel hands out for
+        // outgoing connections could be taken by another program's connection while the console is down, so the port
+        // comes from below the ephemeral range; one that is taken at the first start is traded for another.
+        Uri address;
+        for (var attempt = 1; ; attempt++)
+        {
+            address = new Uri($"http://127.0.0.1:{FreePort().ToString(CultureInfo.InvariantCulture)}");
+            Console = new ConsoleProcess(address, environment, Path.Combine(WorkDirectory, "console.log"), Options.ConsoleDirectory);
+            try
+            {
+                await Console.StartAsync(cancellationToken);
+                break;
+            }
+            catch (InvalidOperationException) when (attempt < 3 && ReadShared(Console.LogPath).Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                await Console.DisposeAsync();
+                File.Move(Console.LogPath, Console.LogPath + "." + attempt.ToString(CultureInfo.InvariantCulture), overwrite: true);
+            }
+        }
+
         Admin = new SoakApi(address, adminToken);
         Author = new SoakApi(address, await CreateUserTokenAsync("soak-operator", "Operator", cancellationToken));
         Reviewer = new SoakApi(address, await CreateUserTokenAsync("soak-reviewer", "Reviewer", cancellationToken));
@@ -334,10 +351,31 @@ public sealed class SoakRig : IAsyncDisposable
         return (process.ExitCode, await output + await error);
     }
 
+    /// <summary>A free loopback port below the kernel's ephemeral range (<c>ip_local_port_range</c>).</summary>
     private static int FreePort()
     {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        var lowestEphemeral = 32768;
+        const string range = "/proc/sys/net/ipv4/ip_local_port_range";
+        if (File.Exists(range) && int.TryParse(File.ReadAllText(range).Split((char[])['\t', ' '], StringSplitOptions.RemoveEmptyEntries)[0], NumberStyles.None, CultureInfo.InvariantCulture, out var lowest))
+        {
+            lowestEphemeral = lowest;
+        }
+
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            var port = Random.Shared.Next(Math.Min(10_000, lowestEphemeral / 2), lowestEphemeral);
+            try
+            {
+                using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                // Taken: try another.
+            }
+        }
+
+        throw new InvalidOperationException("No free loopback port below the ephemeral range.");
     }
 }
