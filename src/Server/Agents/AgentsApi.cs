@@ -3,6 +3,7 @@ using BackscatterConsole.Server.Hosting;
 using BackscatterConsole.Shared.Agents;
 using BackscatterConsole.Shared.Users;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.SignalR;
 
 namespace BackscatterConsole.Server.Agents;
 
@@ -16,7 +17,9 @@ internal static class AgentsApi
         builder.Services.AddScoped<IAgentAdministration, AgentAdministration>();
         builder.Services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, AgentCredentialAuthenticationHandler>(AgentCredentialAuthenticationHandler.SchemeName, null);
-        builder.Services.AddStrictSignalR(o => o.MaximumReceiveMessageSize = 1024 * 1024);
+        builder.Services.AddSingleton<AgentStorageFaultFilter>();
+        builder.Services.AddStrictSignalR(o => o.MaximumReceiveMessageSize = 1024 * 1024)
+            .AddHubOptions<AgentsHub>(o => o.AddFilter<AgentStorageFaultFilter>());
         return builder;
     }
 

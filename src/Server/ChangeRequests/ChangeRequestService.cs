@@ -271,22 +271,7 @@ internal sealed class ChangeRequestService(
 
         // The state change above won the race (the revision check lets exactly one apply through); now create the jobs.
         var request = (await LoadAsync(id, cancellationToken))!;
-        foreach (var item in request.Items.OrderBy(i => i.Position))
-        {
-            var changes = JsonSerializer.Deserialize<List<StoredChange>>(item.ChangesJson, JobService.Json) ?? [];
-            var fix = new PlannedFix(item.ServerId, item.ServerName, item.CheckIds, changes.Select(c => new JobChangeDto(c.CheckId, c.Name, c.Operation, c.Value, c.Command)).ToList(), new Dictionary<string, IReadOnlyList<string>>(), item.ManualSteps);
-            var job = await jobs.QueueAsync(fix, dryRun: false, actor.Name, request.Id, cancellationToken);
-            if (job.Succeeded)
-            {
-                item.JobId = job.Value!.Id;
-            }
-            else
-            {
-                item.ApplyError = job.Message;
-            }
-        }
-
-        await db.SaveChangesAsync(cancellationToken);
+        await StartJobsAsync(request, actor.Name, cancellationToken);
         await RecomputeAsync(request, cancellationToken);
 
         // Announced once the jobs are linked, so pages following the request show them (and which wait for an offline
@@ -325,10 +310,73 @@ internal sealed class ChangeRequestService(
         return OperationResult<ChangeRequestDto>.Ok((await GetAsync(id, cancellationToken))!);
     }
 
+    /// <summary>
+    /// Finishes the apply of a request that a previous process (or a crash of this one) left <c>applying</c> with items
+    /// that have neither a job nor an error: creates their jobs as the apply would have, then lets the request follow
+    /// them. Returns the number of jobs created.
+    /// </summary>
+    internal async Task<int> ResumeApplyAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var request = await LoadAsync(id, cancellationToken);
+        if (request is null || request.State != ChangeRequestStates.Applying)
+        {
+            return 0;
+        }
+
+        var created = await StartJobsAsync(request, "system", cancellationToken);
+        await RecomputeAsync(request, cancellationToken);
+        if (request.State == ChangeRequestStates.Applying && created > 0)
+        {
+            await events.PublishAsync(new ChangeRequestUpdatedEvent(request.Id, request.Title, request.State, request.AuthorName));
+        }
+
+        return created;
+    }
+
+    /// <summary>Creates the job of every item that has neither a job nor an apply error yet.</summary>
+    private async Task<int> StartJobsAsync(ChangeRequestRecord request, string createdBy, CancellationToken cancellationToken)
+    {
+        var created = 0;
+        foreach (var item in request.Items.Where(i => i.JobId is null && i.ApplyError is null).OrderBy(i => i.Position))
+        {
+            var changes = JsonSerializer.Deserialize<List<StoredChange>>(item.ChangesJson, JobService.Json) ?? [];
+            var fix = new PlannedFix(item.ServerId, item.ServerName, item.CheckIds, changes.Select(c => new JobChangeDto(c.CheckId, c.Name, c.Operation, c.Value, c.Command)).ToList(), new Dictionary<string, IReadOnlyList<string>>(), item.ManualSteps);
+
+            // The item points at its job in the commit that creates the job (and bumps the revision, so a second process
+            // resuming the same apply loses): a crash between two commits left a job changing the server that its request
+            // did not know, and the request then ended failed while the job succeeded.
+            var jobId = Guid.CreateVersion7();
+            item.JobId = jobId;
+            db.Entry(request).Property(c => c.Revision).OriginalValue = request.Revision;
+            request.Revision++;
+            request.UpdatedAt = Now;
+            var job = await jobs.QueueAsync(fix, dryRun: false, createdBy, request.Id, cancellationToken, jobId);
+            if (job.Succeeded)
+            {
+                created++;
+                continue;
+            }
+
+            // Refused before anything was saved (no agent, a job already in progress): the error is the item's outcome.
+            item.JobId = null;
+            item.ApplyError = job.Message;
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        return created;
+    }
+
     /// <summary>Sets an applying request's final state once all its jobs are final.</summary>
     internal async Task RecomputeAsync(ChangeRequestRecord request, CancellationToken cancellationToken)
     {
         if (request.State != ChangeRequestStates.Applying)
+        {
+            return;
+        }
+
+        // An item with neither a job nor an error is an apply still under way (or interrupted, and resumed by
+        // InterruptedApplyService): it is not a failure yet.
+        if (request.Items.Any(i => i.JobId is null && i.ApplyError is null))
         {
             return;
         }

@@ -37,6 +37,7 @@ internal static class ChangeRequestsApi
         builder.Services.AddScoped<ChangeRequestService>();
         builder.Services.AddScoped<IChangeRequestService>(sp => sp.GetRequiredService<ChangeRequestService>());
         builder.Services.AddScoped<ChangeRequestProgress>();
+        builder.Services.AddHostedService<InterruptedApplyService>();
         return builder;
     }
 

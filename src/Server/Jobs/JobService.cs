@@ -117,8 +117,11 @@ internal sealed class JobService(
         return OperationResult<PlannedFix>.Ok(new PlannedFix(serverId, server.Name, [.. checkIds], changes, current, plan.ManualSteps.Select(m => $"{m.CheckId}: {m.Step}").ToList()));
     }
 
-    /// <summary>Queues a planned fix for the server's agent and sends it when the agent is online.</summary>
-    internal async Task<OperationResult<JobDto>> QueueAsync(PlannedFix plan, bool dryRun, string? createdBy, Guid? changeRequestId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Queues a planned fix for the server's agent and sends it when the agent is online. <paramref name="jobId"/> lets a
+    /// caller point its own record at the job before the job is saved, so both land in the same commit.
+    /// </summary>
+    internal async Task<OperationResult<JobDto>> QueueAsync(PlannedFix plan, bool dryRun, string? createdBy, Guid? changeRequestId, CancellationToken cancellationToken, Guid? jobId = null)
     {
         var serverId = plan.ServerId;
         if (!await db.Agents.AnyAsync(a => a.ServerId == serverId && a.RevokedAt == null, cancellationToken))
@@ -134,7 +137,7 @@ internal sealed class JobService(
         var now = clock.GetUtcNow().UtcDateTime;
         var job = new RemediationJob
         {
-            Id = Guid.CreateVersion7(),
+            Id = jobId ?? Guid.CreateVersion7(),
             ServerId = serverId,
             State = JobStates.Queued,
             DryRun = dryRun,

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
+using BackscatterConsole.Server.ChangeRequests;
+using BackscatterConsole.Server.Data;
 using BackscatterConsole.Server.Jobs;
 using BackscatterConsole.Server.Tests.Infrastructure;
 using BackscatterConsole.Shared.Agents;
@@ -9,7 +11,9 @@ using BackscatterConsole.Shared.Common;
 using BackscatterConsole.Shared.Jobs;
 using BackscatterConsole.Shared.Servers;
 using BackscatterConsole.Shared.Users;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace BackscatterConsole.Server.Tests.ChangeRequests;
 
@@ -68,6 +72,48 @@ public class ChangeRequestsApiTests : IDisposable
         var audit = await _factory.CreateApiClient().GetFromJsonAsync<PagedResult<AuditEntryDto>>($"/api/v1/audit?objectType=change-request&objectId={draft.Id}&pageSize=50");
         Assert.Contains(audit!.Items, e => e.Action == AuditActions.ChangeRequestApproved && e.ActorName == reviewer.UserName);
         Assert.Equal(3, audit.Items.Count(e => e.Action == AuditActions.ChangeRequestTransition));
+    }
+
+    /// <summary>
+    /// Found by the crash-consistency soak: a console killed between the apply's state change and its job left the request
+    /// applying with no job for good. The interrupted apply is resumed: one job, linked in the commit that creates it.
+    /// </summary>
+    [Fact]
+    public async Task Apply_InterruptedBeforeItsJobWasCreated_IsResumedWithOneLinkedJobAndFollowsIt()
+    {
+        var (server, enrolled, check) = await ServerAsync(_factory);
+        using var author = await _factory.CreateUserAsync(Roles.Operator);
+        using var reviewer = await _factory.CreateUserAsync(Roles.Reviewer);
+        var request = await CreateSubmittedAsync(author.Api, server.Id, check);
+        await Act(reviewer, request.Id, "approve");
+
+        // What the crash left: the apply's first commit (the state change) without its second (the job).
+        await using (var scope = _factory.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            var record = await db.ChangeRequests.SingleAsync(c => c.Id == request.Id);
+            record.State = ChangeRequestStates.Applying;
+            record.Revision++;
+            record.UpdatedAt = DateTime.UtcNow - TimeSpan.FromMinutes(2);
+            await db.SaveChangesAsync();
+        }
+
+        var resumer = _factory.Services.GetServices<IHostedService>().OfType<InterruptedApplyService>().Single();
+        await resumer.ResumeAsync(CancellationToken.None);
+        await resumer.ResumeAsync(CancellationToken.None);
+
+        var applying = await author.Api.GetFromJsonAsync<ChangeRequestDto>($"/api/v1/change-requests/{request.Id}");
+        Assert.Equal(ChangeRequestStates.Applying, applying!.State);
+        var jobId = applying.Items.Single().JobId!.Value;
+        var jobs = await _factory.CreateApiClient().GetFromJsonAsync<PagedResult<AuditEntryDto>>($"/api/v1/audit?action={AuditActions.JobCreated}&pageSize=50");
+        Assert.Single(jobs!.Items, e => e.After?.Contains(request.Id.ToString(), StringComparison.Ordinal) == true);
+
+        await using (var scope = _factory.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<JobReports>().CompletedAsync(server.Id, enrolled.AgentId, new JobCompletion(jobId, AgentJobState.Succeeded, [], null, DateTimeOffset.UtcNow), CancellationToken.None);
+        }
+
+        Assert.Equal(ChangeRequestStates.Applied, (await author.Api.GetFromJsonAsync<ChangeRequestDto>($"/api/v1/change-requests/{request.Id}"))!.State);
     }
 
     [Fact]

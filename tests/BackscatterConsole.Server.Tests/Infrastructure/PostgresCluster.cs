@@ -11,7 +11,8 @@ namespace BackscatterConsole.Server.Tests.Infrastructure;
 /// with its socket in that directory, stopped and deleted when the test process exits. One cluster is shared by every
 /// PostgreSQL-backed test (each factory gets its own database), because starting a cluster costs seconds and a database
 /// costs milliseconds. Missing binaries fail the tests with the install command: CI treats a missing prerequisite as a
-/// failure, never a skip.
+/// failure, never a skip. The crash-consistency soak starts a private, durable cluster instead (<see cref="StartDurable"/>),
+/// because it restarts the server under load and a write acknowledged before that must survive it.
 /// </summary>
 public sealed class PostgresCluster : IDisposable
 {
@@ -19,13 +20,23 @@ public sealed class PostgresCluster : IDisposable
     private static readonly Lazy<PostgresCluster> SharedServer = new(StartShared, LazyThreadSafetyMode.ExecutionAndPublication);
 
     private readonly string _binaries;
+    private readonly string _options;
     private bool _stopped;
 
-    private PostgresCluster(string binaries, string directory, int port)
+    private PostgresCluster(string binaries, string directory, int port, bool durable)
     {
         _binaries = binaries;
         Directory = directory;
         Port = port;
+        _options = string.Join(' ',
+            "-c listen_addresses=127.0.0.1",
+            $"-p {port.ToString(CultureInfo.InvariantCulture)}",
+            $"-c unix_socket_directories='{directory}'",
+            "-c max_connections=300",
+            // Throwaway data: durability settings off make migrations and writes much faster on a small machine. A durable
+            // cluster keeps PostgreSQL's defaults: with synchronous_commit off a commit returns before its WAL is written, so
+            // an immediate shutdown could lose a write the client was told had been stored.
+            durable ? "-c fsync=on -c synchronous_commit=on -c full_page_writes=on" : "-c fsync=off -c synchronous_commit=off -c full_page_writes=off");
     }
 
     /// <summary>The cluster of this test run, started on first use.</summary>
@@ -35,6 +46,9 @@ public sealed class PostgresCluster : IDisposable
     public string Directory { get; }
 
     public int Port { get; }
+
+    /// <summary>The directory of the PostgreSQL programs (initdb, pg_ctl, pg_amcheck, …).</summary>
+    public string BinaryDirectory => _binaries;
 
     private string DataDirectory => Path.Combine(Directory, "data");
 
@@ -86,21 +100,42 @@ public sealed class PostgresCluster : IDisposable
         Run("/bin/sh", ["-c", $"{(IsRoot ? "runuser -u postgres -- " : string.Empty)}{stop}; rm -rf {Quote(Directory)}"], throwOnFailure: false);
     }
 
-    private static PostgresCluster StartShared()
+    /// <summary>
+    /// A private cluster with PostgreSQL's durability defaults (fsync, synchronous commit, full page writes), for tests that
+    /// crash the server; the caller disposes it (it is also stopped when the process exits).
+    /// </summary>
+    public static PostgresCluster StartDurable()
     {
-        var server = Start();
+        var server = Start(durable: true);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Dispose();
         return server;
     }
 
-    private static PostgresCluster Start()
+    /// <summary>
+    /// Stops the server the way a crash would (<c>pg_ctl stop -m immediate</c>: no checkpoint, every backend quits at once,
+    /// open transactions are lost) and starts it again on the same port; the start replays the WAL.
+    /// </summary>
+    public void RestartImmediately()
+    {
+        RunAsPostgres(Path.Combine(_binaries, "pg_ctl"), ["stop", "-D", DataDirectory, "-m", "immediate", "-w", "-t", "30"], logFile: LogFile);
+        RunAsPostgres(Path.Combine(_binaries, "pg_ctl"), ["start", "-D", DataDirectory, "-l", LogFile, "-w", "-t", "60", "-o", _options], logFile: LogFile);
+    }
+
+    private static PostgresCluster StartShared()
+    {
+        var server = Start(durable: false);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Dispose();
+        return server;
+    }
+
+    private static PostgresCluster Start(bool durable)
     {
         var binaries = LocateBinaries();
         var directory = Path.Combine(Path.GetTempPath(), "bsc-pg-" + Guid.NewGuid().ToString("N")[..12]);
         System.IO.Directory.CreateDirectory(directory);
         try
         {
-            return Start(binaries, directory);
+            return Start(binaries, directory, durable);
         }
         catch
         {
@@ -110,9 +145,8 @@ public sealed class PostgresCluster : IDisposable
         }
     }
 
-    private static PostgresCluster Start(string binaries, string directory)
+    private static PostgresCluster Start(string binaries, string directory, bool durable)
     {
-
         // initdb and postgres refuse to run as root: as root (CI, test.sh) they run as the postgres account, which must own the directory.
         if (IsRoot)
         {
@@ -126,15 +160,8 @@ public sealed class PostgresCluster : IDisposable
         // A port that was free a moment ago can be taken by the time the server binds it; another try picks another port.
         for (var attempt = 1; ; attempt++)
         {
-            var server = new PostgresCluster(binaries, directory, FreePort());
-            var options = string.Join(' ',
-                "-c listen_addresses=127.0.0.1",
-                $"-p {server.Port.ToString(CultureInfo.InvariantCulture)}",
-                $"-c unix_socket_directories='{directory}'",
-                "-c max_connections=300",
-                // Throwaway data: durability settings off make migrations and writes much faster on a small machine.
-                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off");
-            var started = RunAsPostgres(Path.Combine(binaries, "pg_ctl"), ["start", "-D", server.DataDirectory, "-l", server.LogFile, "-w", "-t", "30", "-o", options], throwOnFailure: attempt == 3, logFile: server.LogFile);
+            var server = new PostgresCluster(binaries, directory, FreePort(), durable);
+            var started = RunAsPostgres(Path.Combine(binaries, "pg_ctl"), ["start", "-D", server.DataDirectory, "-l", server.LogFile, "-w", "-t", "30", "-o", server._options], throwOnFailure: attempt == 3, logFile: server.LogFile);
             if (started)
             {
                 return server;
