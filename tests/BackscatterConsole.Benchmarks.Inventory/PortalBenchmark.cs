@@ -24,13 +24,17 @@ internal static class PortalBenchmark
           const first = () => document.querySelector('[data-testid=server-link]')?.textContent ?? '';
           const before = first();
           const t0 = performance.now();
-          const done = new Promise(resolve => {
+          const target = document.querySelector(selector);
+          if (!target) { throw new Error('Nothing matches ' + selector); }
+          // A click that changes no row would otherwise wait for ever: fail loudly instead.
+          const done = new Promise((resolve, reject) => {
+            const timer = setTimeout(() => { observer.disconnect(); reject(new Error('No row changed within 10 s after clicking ' + selector)); }, 10000);
             const observer = new MutationObserver(() => {
-              if (first() !== before) { observer.disconnect(); resolve(); }
+              if (first() !== before) { clearTimeout(timer); observer.disconnect(); resolve(); }
             });
             observer.observe(document.body, { childList: true, subtree: true, characterData: true });
           });
-          document.querySelector(selector).click();
+          target.click();
           await done;
           return performance.now() - t0;
         }
@@ -79,7 +83,7 @@ internal static class PortalBenchmark
             var results = new List<(string Name, double[] Millis)>
             {
                 ("Grid: next page (25 rows) -> rows rendered", await MeasureAsync(page, "button[aria-label='Next page']", null)),
-                ("Grid: sort by platform (header click) -> rows", await MeasureAsync(page, ".mud-table-head th:nth-child(5) .sortable-column-header, .mud-table-head th:nth-child(5) .column-header", null)),
+                ("Grid: sort by platform (header click) -> rows", await MeasureAsync(page, ".mud-table-head th:nth-child(4) .sortable-column-header", null)),
                 ("Grid: filter by a tag chip, then clear -> rows", await MeasureAsync(page, "[data-testid=tag-chip]", "[data-testid=clear-filters]")),
             };
 
