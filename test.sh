@@ -59,41 +59,12 @@ mkdir -p "$results"
 passed=0
 failed=0
 status=0
-# Two lanes side by side: most of the suite waits on real processes (Postfix, knotd, PostgreSQL, Chromium, consoles
-# starting and being killed), so two lanes on two cores finish in about half the time of one. The browser tests are one
-# lane with the quick projects; the server, agent and cluster suites (the other long ones) are the other. Each project's
-# output goes to its own log, printed whole when the lanes are done.
-run_lane() {
-  for name in "$@"; do
-    project="tests/$name/$name.csproj"
-    if dotnet test "$project" --no-build -c Debug -nologo \
-      --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=minimal" \
-      --results-directory "$results/$name" >"$results/$name.log" 2>&1; then :; else touch "$results/$name.exit-failed"; fi
-  done
-}
-
-projects=()
 for project in tests/*.Tests/*.Tests.csproj; do
-  projects+=("$(basename "$project" .csproj)")
-done
-lane_a=()
-lane_b=()
-for name in "${projects[@]}"; do
-  case "$name" in
-    *.Server.Tests|*.Agent.Tests|*.Cluster.Tests) lane_b+=("$name") ;;
-    *) lane_a+=("$name") ;;
-  esac
-done
-log "Testing, two lanes: ${lane_a[*]} | ${lane_b[*]}"
-run_lane "${lane_a[@]}" &
-lane_a_pid=$!
-run_lane "${lane_b[@]}"
-wait "$lane_a_pid"
-
-for name in "${projects[@]}"; do
-  log "Results of $name"
-  cat "$results/$name.log" 2>/dev/null || true
-  [ -f "$results/$name.exit-failed" ] && status=1
+  name=$(basename "$project" .csproj)
+  log "Testing $name"
+  dotnet test "$project" --no-build -c Debug -nologo \
+    --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=minimal" \
+    --results-directory "$results/$name" || status=1
   trx="$results/$name/$name.trx"
   if [ ! -f "$trx" ]; then
     echo "$name produced no results (the test host crashed or did not start)." >&2
