@@ -84,7 +84,6 @@ internal static class PortalBenchmark
             {
                 ("Grid: next page (25 rows) -> rows rendered", await MeasureAsync(page, "button[aria-label='Next page']", null)),
                 ("Grid: sort by platform (header click) -> rows", await MeasureAsync(page, ".mud-table-head th:nth-child(4) .sortable-column-header", null)),
-                ("Grid: filter by a tag chip, then clear -> rows", await MeasureAsync(page, "[data-testid=tag-chip]", "[data-testid=clear-filters]")),
             };
 
             Console.WriteLine();
